@@ -1,0 +1,150 @@
+// The one catalogue of error codes. Tests assert on `code`, never on message text. `rpc` is the JSON-RPC
+// error code sent on the wire; `http` the status used when the error is answered at the HTTP level.
+
+export const JSONRPC = {
+  PARSE_ERROR: -32700,
+  INVALID_REQUEST: -32600,
+  METHOD_NOT_FOUND: -32601,
+  INVALID_PARAMS: -32602,
+  INTERNAL_ERROR: -32603,
+  /** Spec-defined (2026-07-28): MCP-Protocol-Version / Mcp-Method / Mcp-Name header does not match the body. */
+  HEADER_MISMATCH: -32020,
+  /** Spec-defined (2026-07-28): a client capability the method needs was not declared. */
+  MISSING_CLIENT_CAPABILITY: -32021,
+  /** Spec-defined (2026-07-28): the protocol version is not supported; `data.supported` lists ours. */
+  UNSUPPORTED_PROTOCOL_VERSION: -32022,
+  /** Implementation-defined server errors live in -32000..-32099; Rampart uses -32000 and -32001..-32019. */
+  SERVER_ERROR: -32000,
+} as const;
+
+interface Entry {
+  readonly http: number;
+  readonly rpc: number;
+  readonly message: string;
+}
+
+export const ERRORS = {
+  RAMPART_PARSE_ERROR: { http: 400, rpc: JSONRPC.PARSE_ERROR, message: 'The request body is not valid JSON.' },
+  RAMPART_INVALID_REQUEST: {
+    http: 400,
+    rpc: JSONRPC.INVALID_REQUEST,
+    message: 'The request is not a valid JSON-RPC 2.0 message.',
+  },
+  RAMPART_BATCH_UNSUPPORTED: {
+    http: 400,
+    rpc: JSONRPC.INVALID_REQUEST,
+    message: 'JSON-RPC batches are not part of MCP; send one message per request.',
+  },
+  RAMPART_BODY_TOO_LARGE: { http: 413, rpc: JSONRPC.INVALID_REQUEST, message: 'The request body is too large.' },
+  RAMPART_JSON_TOO_DEEP: { http: 400, rpc: JSONRPC.INVALID_REQUEST, message: 'The request nests too deeply.' },
+  RAMPART_INVALID_UTF8: { http: 400, rpc: JSONRPC.PARSE_ERROR, message: 'The request body is not valid UTF-8.' },
+  RAMPART_UNSUPPORTED_MEDIA_TYPE: {
+    http: 415,
+    rpc: JSONRPC.INVALID_REQUEST,
+    message: 'Content-Type must be application/json.',
+  },
+  RAMPART_NOT_ACCEPTABLE: {
+    http: 406,
+    rpc: JSONRPC.INVALID_REQUEST,
+    message: 'Accept must list application/json and text/event-stream.',
+  },
+  RAMPART_HOST_FORBIDDEN: { http: 403, rpc: JSONRPC.SERVER_ERROR, message: 'The Host header is not allowed.' },
+  RAMPART_ORIGIN_FORBIDDEN: { http: 403, rpc: JSONRPC.SERVER_ERROR, message: 'The Origin header is not allowed.' },
+  RAMPART_METHOD_NOT_ALLOWED: { http: 405, rpc: JSONRPC.SERVER_ERROR, message: 'HTTP method not allowed here.' },
+  RAMPART_SESSION_REQUIRED: {
+    http: 400,
+    rpc: JSONRPC.SERVER_ERROR,
+    message: 'Mcp-Session-Id header is required; send initialize first.',
+  },
+  RAMPART_SESSION_NOT_FOUND: {
+    http: 404,
+    rpc: JSONRPC.SERVER_ERROR,
+    message: 'Session not found or terminated; initialize a new one.',
+  },
+  RAMPART_SESSION_LIMIT: { http: 503, rpc: JSONRPC.SERVER_ERROR, message: 'Too many open sessions; try later.' },
+  RAMPART_NOT_INITIALIZED: {
+    http: 400,
+    rpc: JSONRPC.INVALID_REQUEST,
+    message: 'The session has not completed initialize.',
+  },
+  RAMPART_UNSUPPORTED_PROTOCOL_VERSION: {
+    http: 400,
+    rpc: JSONRPC.UNSUPPORTED_PROTOCOL_VERSION,
+    message: 'Unsupported protocol version.',
+  },
+  RAMPART_HEADER_MISMATCH: {
+    http: 400,
+    rpc: JSONRPC.HEADER_MISMATCH,
+    message: 'A required MCP header is missing or does not match the request body.',
+  },
+  RAMPART_MISSING_CLIENT_CAPABILITY: {
+    http: 400,
+    rpc: JSONRPC.MISSING_CLIENT_CAPABILITY,
+    message: 'The client did not declare a capability this request needs.',
+  },
+  RAMPART_METHOD_NOT_FOUND: { http: 404, rpc: JSONRPC.METHOD_NOT_FOUND, message: 'Method not found.' },
+  RAMPART_INVALID_PARAMS: { http: 400, rpc: JSONRPC.INVALID_PARAMS, message: 'Invalid params.' },
+  RAMPART_UNKNOWN_TOOL: { http: 400, rpc: JSONRPC.INVALID_PARAMS, message: 'Unknown tool.' },
+  RAMPART_UNKNOWN_PROMPT: { http: 400, rpc: JSONRPC.INVALID_PARAMS, message: 'Unknown prompt.' },
+  RAMPART_UNKNOWN_RESOURCE: { http: 400, rpc: JSONRPC.INVALID_PARAMS, message: 'Unknown resource.' },
+  RAMPART_INVALID_CURSOR: { http: 400, rpc: JSONRPC.INVALID_PARAMS, message: 'Invalid pagination cursor.' },
+  RAMPART_INVALID_REQUEST_STATE: {
+    http: 400,
+    rpc: JSONRPC.INVALID_PARAMS,
+    message: 'requestState is invalid, expired or was issued to someone else.',
+  },
+  RAMPART_UPSTREAM_UNAVAILABLE: {
+    http: 502,
+    rpc: JSONRPC.SERVER_ERROR - 1,
+    message: 'The upstream server is unavailable.',
+  },
+  RAMPART_UPSTREAM_TIMEOUT: { http: 504, rpc: JSONRPC.SERVER_ERROR - 2, message: 'The upstream server timed out.' },
+  RAMPART_UPSTREAM_CRASHED: {
+    http: 502,
+    rpc: JSONRPC.SERVER_ERROR - 3,
+    message: 'The upstream server exited while handling the request.',
+  },
+  RAMPART_UPSTREAM_PROTOCOL: {
+    http: 502,
+    rpc: JSONRPC.SERVER_ERROR - 4,
+    message: 'The upstream server broke the protocol.',
+  },
+  RAMPART_SHUTTING_DOWN: { http: 503, rpc: JSONRPC.SERVER_ERROR - 5, message: 'Rampart is shutting down.' },
+  RAMPART_CANCELLED: { http: 499, rpc: JSONRPC.SERVER_ERROR - 6, message: 'The request was cancelled.' },
+  RAMPART_AMBIGUOUS_SERVER_REQUEST: {
+    http: 502,
+    rpc: JSONRPC.SERVER_ERROR - 7,
+    message: 'A server-to-client request could not be attributed to exactly one client request.',
+  },
+  RAMPART_INTERNAL: { http: 500, rpc: JSONRPC.INTERNAL_ERROR, message: 'Internal error.' },
+} as const satisfies Record<string, Entry>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+/** An error that crosses the wire: it renders to HTTP or JSON-RPC from the catalogue, never with a stack. */
+export class RampartError extends Error {
+  readonly code: ErrorCode;
+  readonly data: Record<string, unknown> | undefined;
+  constructor(code: ErrorCode, detail?: string, data?: Record<string, unknown>) {
+    super(detail ?? ERRORS[code].message);
+    this.name = 'RampartError';
+    this.code = code;
+    this.data = data;
+  }
+  get http(): number {
+    return ERRORS[this.code].http;
+  }
+  get rpc(): number {
+    return ERRORS[this.code].rpc;
+  }
+  /** The JSON-RPC error object: the stable code travels in `data.code`. */
+  toJsonRpc(): { code: number; message: string; data: Record<string, unknown> } {
+    return { code: this.rpc, message: this.message, data: { ...this.data, code: this.code } };
+  }
+}
+
+/** Turns anything thrown into a RampartError without leaking internals (stack, paths) to a client. */
+export function toRampartError(err: unknown): RampartError {
+  if (err instanceof RampartError) return err;
+  return new RampartError('RAMPART_INTERNAL');
+}
