@@ -24,7 +24,11 @@ interface Entry {
 }
 
 export const ERRORS = {
-  RAMPART_PARSE_ERROR: { http: 400, rpc: JSONRPC.PARSE_ERROR, message: 'The request body is not valid JSON.' },
+  RAMPART_PARSE_ERROR: {
+    http: 400,
+    rpc: JSONRPC.PARSE_ERROR,
+    message: 'The request body is not valid JSON.',
+  },
   RAMPART_INVALID_REQUEST: {
     http: 400,
     rpc: JSONRPC.INVALID_REQUEST,
@@ -35,9 +39,21 @@ export const ERRORS = {
     rpc: JSONRPC.INVALID_REQUEST,
     message: 'JSON-RPC batches are not part of MCP; send one message per request.',
   },
-  RAMPART_BODY_TOO_LARGE: { http: 413, rpc: JSONRPC.INVALID_REQUEST, message: 'The request body is too large.' },
-  RAMPART_JSON_TOO_DEEP: { http: 400, rpc: JSONRPC.INVALID_REQUEST, message: 'The request nests too deeply.' },
-  RAMPART_INVALID_UTF8: { http: 400, rpc: JSONRPC.PARSE_ERROR, message: 'The request body is not valid UTF-8.' },
+  RAMPART_BODY_TOO_LARGE: {
+    http: 413,
+    rpc: JSONRPC.INVALID_REQUEST,
+    message: 'The request body is too large.',
+  },
+  RAMPART_JSON_TOO_DEEP: {
+    http: 400,
+    rpc: JSONRPC.INVALID_REQUEST,
+    message: 'The request nests too deeply.',
+  },
+  RAMPART_INVALID_UTF8: {
+    http: 400,
+    rpc: JSONRPC.PARSE_ERROR,
+    message: 'The request body is not valid UTF-8.',
+  },
   RAMPART_UNSUPPORTED_MEDIA_TYPE: {
     http: 415,
     rpc: JSONRPC.INVALID_REQUEST,
@@ -48,9 +64,21 @@ export const ERRORS = {
     rpc: JSONRPC.INVALID_REQUEST,
     message: 'Accept must list application/json and text/event-stream.',
   },
-  RAMPART_HOST_FORBIDDEN: { http: 403, rpc: JSONRPC.SERVER_ERROR, message: 'The Host header is not allowed.' },
-  RAMPART_ORIGIN_FORBIDDEN: { http: 403, rpc: JSONRPC.SERVER_ERROR, message: 'The Origin header is not allowed.' },
-  RAMPART_METHOD_NOT_ALLOWED: { http: 405, rpc: JSONRPC.SERVER_ERROR, message: 'HTTP method not allowed here.' },
+  RAMPART_HOST_FORBIDDEN: {
+    http: 403,
+    rpc: JSONRPC.SERVER_ERROR,
+    message: 'The Host header is not allowed.',
+  },
+  RAMPART_ORIGIN_FORBIDDEN: {
+    http: 403,
+    rpc: JSONRPC.SERVER_ERROR,
+    message: 'The Origin header is not allowed.',
+  },
+  RAMPART_METHOD_NOT_ALLOWED: {
+    http: 405,
+    rpc: JSONRPC.SERVER_ERROR,
+    message: 'HTTP method not allowed here.',
+  },
   RAMPART_SESSION_REQUIRED: {
     http: 400,
     rpc: JSONRPC.SERVER_ERROR,
@@ -61,7 +89,11 @@ export const ERRORS = {
     rpc: JSONRPC.SERVER_ERROR,
     message: 'Session not found or terminated; initialize a new one.',
   },
-  RAMPART_SESSION_LIMIT: { http: 503, rpc: JSONRPC.SERVER_ERROR, message: 'Too many open sessions; try later.' },
+  RAMPART_SESSION_LIMIT: {
+    http: 503,
+    rpc: JSONRPC.SERVER_ERROR,
+    message: 'Too many open sessions; try later.',
+  },
   RAMPART_NOT_INITIALIZED: {
     http: 400,
     rpc: JSONRPC.INVALID_REQUEST,
@@ -98,7 +130,11 @@ export const ERRORS = {
     rpc: JSONRPC.SERVER_ERROR - 1,
     message: 'The upstream server is unavailable.',
   },
-  RAMPART_UPSTREAM_TIMEOUT: { http: 504, rpc: JSONRPC.SERVER_ERROR - 2, message: 'The upstream server timed out.' },
+  RAMPART_UPSTREAM_TIMEOUT: {
+    http: 504,
+    rpc: JSONRPC.SERVER_ERROR - 2,
+    message: 'The upstream server timed out.',
+  },
   RAMPART_UPSTREAM_CRASHED: {
     http: 502,
     rpc: JSONRPC.SERVER_ERROR - 3,

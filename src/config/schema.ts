@@ -4,7 +4,10 @@ import { z } from 'zod';
 
 const serverName = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,47}$/, 'letters, digits, "_", "." and "-", at most 48, not starting with a symbol')
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9_.-]{0,47}$/,
+    'letters, digits, "_", "." and "-", at most 48, not starting with a symbol',
+  )
   .describe('Unique name of the upstream; it prefixes its tools, prompts and resources (`<name>__<tool>`).');
 
 const timeouts = z
@@ -14,7 +17,9 @@ const timeouts = z
       .int()
       .positive()
       .default(60_000)
-      .describe('A forwarded request fails with RAMPART_UPSTREAM_TIMEOUT after this long without a result or progress.'),
+      .describe(
+        'A forwarded request fails with RAMPART_UPSTREAM_TIMEOUT after this long without a result or progress.',
+      ),
     maxTotalMs: z
       .number()
       .int()
@@ -32,7 +37,12 @@ const timeouts = z
 
 const restart = z
   .strictObject({
-    initialDelayMs: z.number().int().nonnegative().default(250).describe('First restart delay after a crash.'),
+    initialDelayMs: z
+      .number()
+      .int()
+      .nonnegative()
+      .default(250)
+      .describe('First restart delay after a crash.'),
     maxDelayMs: z.number().int().positive().default(30_000).describe('The backoff doubles up to this delay.'),
     resetAfterMs: z
       .number()
@@ -50,7 +60,7 @@ const common = {
     .regex(/^[A-Za-z0-9_.-]*$/)
     .optional()
     .describe(
-      'Prefix for this server\'s names; defaults to `name`. An empty string exposes names unprefixed (allowed only while no two servers collide).',
+      "Prefix for this server's names; defaults to `name`. An empty string exposes names unprefixed (allowed only while no two servers collide).",
     ),
   era: z
     .enum(['auto', 'legacy', 'modern'])
@@ -64,13 +74,21 @@ const common = {
 const stdioServer = z
   .strictObject({
     ...common,
-    command: z.string().min(1).describe('Executable to start (admin-configured only; clients can never choose it).'),
+    command: z
+      .string()
+      .min(1)
+      .describe('Executable to start (admin-configured only; clients can never choose it).'),
     args: z.array(z.string()).default([]).describe('Arguments passed to the command.'),
-    cwd: z.string().optional().describe('Working directory of the child; defaults to the directory of the config file.'),
+    cwd: z
+      .string()
+      .optional()
+      .describe('Working directory of the child; defaults to the directory of the config file.'),
     env: z
       .record(z.string(), z.string())
       .default({})
-      .describe('Environment of the child. Only PATH, HOME, LANG and TZ are inherited; everything else must be named here.'),
+      .describe(
+        'Environment of the child. Only PATH, HOME, LANG and TZ are inherited; everything else must be named here.',
+      ),
     restart: restart.default({ initialDelayMs: 250, maxDelayMs: 30_000, resetAfterMs: 60_000 }),
   })
   .describe('An upstream started as a supervised child process speaking MCP over stdio.');
@@ -86,7 +104,7 @@ const httpServer = z
     headers: z
       .record(z.string(), z.string())
       .default({})
-      .describe('Extra headers sent to this upstream (never the client\'s Authorization header).'),
+      .describe("Extra headers sent to this upstream (never the client's Authorization header)."),
   })
   .describe('An upstream reached over HTTP.');
 
@@ -94,7 +112,10 @@ export const serverSchema = z.union([stdioServer, httpServer]);
 
 const listen = z
   .strictObject({
-    host: z.string().default('127.0.0.1').describe('Address to bind. Without authentication only loopback is allowed.'),
+    host: z
+      .string()
+      .default('127.0.0.1')
+      .describe('Address to bind. Without authentication only loopback is allowed.'),
     port: z.number().int().min(0).max(65_535).default(8787).describe('TCP port; 0 picks a free one.'),
     path: z.string().startsWith('/').default('/mcp').describe('Path of the MCP endpoint.'),
   })
@@ -163,7 +184,7 @@ const log = z
       .default('info')
       .describe('Lowest level written to stderr as JSON lines.'),
   })
-  .describe('Rampart\'s own operational log.');
+  .describe("Rampart's own operational log.");
 
 export const configSchema = z
   .strictObject({

@@ -1,0 +1,69 @@
+// The `rampart` command line.
+import { parseArgs } from 'node:util';
+import { ConfigError } from '../config/config-error.ts';
+import { renderConfigReference } from '../config/docs.ts';
+import { writeStarterConfig } from '../config/starter.ts';
+import { serve } from './serve.ts';
+import { stdio } from './stdio.ts';
+
+const USAGE = `Usage: rampart <command> [options]
+
+Commands:
+  serve [--config FILE]      run the gateway (no config: an embedded demo on 127.0.0.1:8787)
+  stdio --config FILE        serve one MCP client over stdin/stdout
+  init [--force]             write a commented starter rampart.yaml
+  docs config                print the configuration reference (docs/configuration.md)
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      config: { type: 'string', short: 'c' },
+      force: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  const [command, sub] = positionals;
+  if (values.help || command === undefined) {
+    process.stdout.write(USAGE);
+    return command === undefined && !values.help ? 2 : 0;
+  }
+  switch (command) {
+    case 'serve':
+      return serve(values.config);
+    case 'stdio':
+      if (!values.config) {
+        process.stderr.write('rampart stdio: --config FILE is required\n');
+        return 2;
+      }
+      return stdio(values.config);
+    case 'init': {
+      const written = writeStarterConfig('rampart.yaml', { force: values.force });
+      process.stdout.write(
+        written ? 'wrote rampart.yaml\n' : 'rampart.yaml exists; use --force to overwrite\n',
+      );
+      return written ? 0 : 1;
+    }
+    case 'docs':
+      if (sub === 'config') {
+        process.stdout.write(renderConfigReference());
+        return 0;
+      }
+      break;
+  }
+  process.stderr.write(`rampart: unknown command "${[command, sub].filter(Boolean).join(' ')}"\n${USAGE}`);
+  return 2;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof ConfigError) process.stderr.write(`rampart: invalid configuration\n${err.message}\n`);
+    else process.stderr.write(`rampart: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

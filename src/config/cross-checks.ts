@@ -1,0 +1,40 @@
+// Rules that span several config entries, which a per-entry schema cannot express.
+import type { RampartConfig, ServerConfig } from './schema.ts';
+import type { ConfigProblem } from './zod-issues.ts';
+
+/** Problems with server names and namespaces; each points at the later of the two clashing entries. */
+export function checkServerNames(config: RampartConfig): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const nameOwner = new Map<string, number>();
+  const namespaceOwner = new Map<string, number>();
+  config.servers.forEach((server, index) => {
+    const earlierName = nameOwner.get(server.name);
+    if (earlierName === undefined) {
+      nameOwner.set(server.name, index);
+    } else {
+      const message = `duplicate server name (see servers[${earlierName}])`;
+      problems.push({ path: ['servers', index, 'name'], message });
+    }
+
+    // Same namespace means the exposed tool, prompt and resource names of the two servers can collide.
+    const namespace = exposedNamespace(server);
+    const earlierNamespace = namespaceOwner.get(namespace);
+    if (earlierNamespace === undefined) {
+      namespaceOwner.set(namespace, index);
+    } else if (earlierName === undefined) {
+      // A duplicate name already explains the clash; one issue per entry is enough.
+      problems.push({
+        path: ['servers', index, server.namespace === undefined ? 'name' : 'namespace'],
+        message:
+          namespace === ''
+            ? `only one server may have an empty namespace (see servers[${earlierNamespace}])`
+            : `namespace "${namespace}" is already used by servers[${earlierNamespace}]; exposed names would collide`,
+      });
+    }
+  });
+  return problems;
+}
+
+function exposedNamespace(server: ServerConfig): string {
+  return server.namespace ?? server.name;
+}

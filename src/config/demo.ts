@@ -1,0 +1,24 @@
+// The config `rampart serve` runs when no config file is given: Rampart on loopback in front of the bundled
+// demo server, so a first run needs no setup, no network and no npx download.
+import { dirname, resolve } from 'node:path';
+import { DEMO_SERVER_MAIN } from '../demo/location.ts';
+import type { RampartConfig } from './schema.ts';
+import { configSchema } from './schema.ts';
+
+/** The embedded demo config with state under `stateDir` (resolved against the working directory). */
+export function demoConfig(stateDir: string): RampartConfig {
+  // Parsed through the schema so every default matches what a config file would get.
+  return configSchema.parse({
+    listen: { host: '127.0.0.1', port: 8787 },
+    stateDir: resolve(stateDir),
+    servers: [
+      {
+        name: 'demo',
+        // The running Node binary, so the demo works however Rampart was started (npx, a Node version manager).
+        command: process.execPath,
+        args: [DEMO_SERVER_MAIN],
+        cwd: dirname(DEMO_SERVER_MAIN),
+      },
+    ],
+  });
+}

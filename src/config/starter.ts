@@ -1,0 +1,69 @@
+// The commented config that `rampart init` writes. Every value shown is valid; test/config/starter.test.ts
+// runs it through the loader so it cannot rot when the schema changes.
+import { writeFileSync } from 'node:fs';
+
+export const STARTER_CONFIG = `# Rampart configuration. Reference for every option: docs/configuration.md
+# Start with:  rampart serve --config rampart.yaml
+# Unknown keys are errors, so a typo is reported with its line instead of being ignored.
+
+# Where MCP clients connect: http://127.0.0.1:8787/mcp
+listen:
+  # Without authentication Rampart only binds to loopback addresses.
+  host: 127.0.0.1
+  # 0 picks a free port.
+  port: 8787
+  path: /mcp
+
+# State (SQLite database, keys). Relative paths are resolved against this file's directory.
+stateDir: .rampart
+
+# The MCP servers Rampart fronts. Their tools are exposed as <name>__<tool>, e.g. everything__echo.
+servers:
+  # A local server started as a child process speaking MCP over stdio. It inherits only PATH, HOME,
+  # LANG and TZ from Rampart's environment; list anything else it needs under env.
+  - name: everything
+    command: npx
+    args: ["-y", "@modelcontextprotocol/server-everything"]
+    # env:
+    #   EXAMPLE_TOKEN: change-me
+
+  # A remote server reached over Streamable HTTP.
+  # - name: remote
+  #   url: http://127.0.0.1:3001/mcp
+  #   headers:
+  #     X-Example: value
+
+# DNS-rebinding protection: requests whose Host or Origin header is not loopback are refused with 403
+# unless listed here. Add the names a reverse proxy or remote clients use to reach Rampart.
+security:
+  allowedHosts: []
+  allowedOrigins: []
+
+# Resource limits protect Rampart and the servers behind it from oversized or runaway clients.
+limits:
+  # Larger request bodies get HTTP 413.
+  maxBodyBytes: 4194304
+  # Deeper JSON nesting is refused before any server sees it.
+  maxJsonDepth: 64
+  # Concurrent 2025-11-25 sessions; idle ones close after sessionIdleMs.
+  maxSessions: 1000
+  sessionIdleMs: 1800000
+  # On SIGTERM/SIGINT, in-flight requests get this long to finish.
+  shutdownGraceMs: 10000
+
+log:
+  # debug, info, warn, error or silent; written to stderr as JSON lines.
+  level: info
+`;
+
+/** Writes the starter config to `path`; returns false and leaves the file alone if it exists and !force. */
+export function writeStarterConfig(path: string, options: { force: boolean }): boolean {
+  try {
+    // 'wx' fails if the file exists, without a window between checking and writing.
+    writeFileSync(path, STARTER_CONFIG, { flag: options.force ? 'w' : 'wx' });
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  }
+}

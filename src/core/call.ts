@@ -1,0 +1,45 @@
+// One downstream request as the era-neutral core sees it. The ingress builds it for either era; the gateway
+// answers it; guards read it.
+import type { JsonObject, JsonRpcId, JsonRpcNotification } from './jsonrpc.ts';
+import type { Era } from './protocol.ts';
+
+export interface DownstreamCall {
+  readonly era: Era;
+  readonly id: JsonRpcId;
+  readonly method: string;
+  readonly params: JsonObject | undefined;
+  readonly protocolVersion: string;
+  readonly clientCapabilities: JsonObject;
+  readonly clientInfo: JsonObject | undefined;
+  /** Legacy: the session's logging/setLevel; modern: `_meta` io.modelcontextprotocol/logLevel. */
+  readonly logLevel: string | undefined;
+  /** Legacy session id, for attribution and subscriptions. */
+  readonly sessionId: string | undefined;
+  /** Aborted on notifications/cancelled (legacy) or a closed response stream (modern). */
+  readonly signal: AbortSignal;
+  /** Filled in by the gateway once the request is routed, for the request's event. */
+  readonly trace: { server: string | undefined };
+  /** Sends a notification related to this request (progress, log) on its response stream. */
+  notify(notification: JsonRpcNotification): void;
+  /**
+   * Legacy only: sends a server-to-client request on this request's response stream and awaits the answer.
+   * Modern calls have none; the gateway answers those with MRTR input_required instead.
+   */
+  readonly sendRequest:
+    | ((method: string, params: JsonObject | undefined, signal: AbortSignal) => Promise<JsonObject>)
+    | undefined;
+}
+
+const LEVELS = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'];
+
+/** True when a log message at `level` passes the threshold `minimum` (RFC 5424 severities as MCP names them). */
+export function logLevelPasses(level: unknown, minimum: string | undefined): boolean {
+  if (minimum === undefined) return false;
+  const rank = LEVELS.indexOf(String(level));
+  const floor = LEVELS.indexOf(minimum);
+  return rank === -1 || floor === -1 || rank >= floor;
+}
+
+export function isLogLevel(value: unknown): value is string {
+  return typeof value === 'string' && LEVELS.includes(value);
+}

@@ -1,0 +1,573 @@
+// The era-neutral heart of Rampart: answers one downstream request by aggregating or routing it to upstreams,
+// remaps names, cursors and progress, routes server-to-client traffic back to the request it belongs to, and
+// translates between eras (legacy upstream asks -> MRTR for modern clients, and the reverse).
+import { RampartError } from '../errors.ts';
+import type { Logger } from '../monitor/logger.ts';
+import type { OutgoingCall } from '../upstream/rpc-peer.ts';
+import type { CallOptions, Upstream, UpstreamListener } from '../upstream/upstream.ts';
+import { type DownstreamCall, isLogLevel, logLevelPasses } from './call.ts';
+import { Catalog, LIST_METHODS, type ListKind } from './catalog.ts';
+import { isObject, type JsonObject, type JsonRpcNotification, type JsonRpcRequest } from './jsonrpc.ts';
+import { type Exchange, MrtrBridge } from './mrtr-bridge.ts';
+import { exposeName, exposeUri, type Namespacing, ownName, ownUri, uriNamespace } from './names.ts';
+import { MODERN_VERSIONS, RAMPART_INFO } from './protocol.ts';
+import type { TokenSigner } from './signed-token.ts';
+
+const PAGE_SIZE = 500;
+const MAX_INPUT_ROUNDS = 16;
+const LIST_KIND_BY_METHOD: Record<string, ListKind> = {
+  'tools/list': 'tools',
+  'prompts/list': 'prompts',
+  'resources/list': 'resources',
+  'resources/templates/list': 'resourceTemplates',
+};
+const CAPABILITY_FOR_REQUEST: Record<string, string> = {
+  'sampling/createMessage': 'sampling',
+  'elicitation/create': 'elicitation',
+  'roots/list': 'roots',
+};
+
+/** Where change notifications for clients go; the ingress implements it per era. */
+export interface DownstreamHub {
+  listChanged(kind: 'tools' | 'prompts' | 'resources'): void;
+  resourceUpdated(exposedUri: string, params: JsonObject): void;
+}
+
+/** Who a request belongs to, carried on the upstream call so server-to-client traffic finds its way back. */
+interface Owner {
+  call: DownstreamCall;
+  exchange: Exchange | undefined;
+}
+
+export interface GatewayOptions {
+  separator: string;
+  signer: TokenSigner;
+  mrtrStateTtlMs: number;
+  log: Logger;
+}
+
+export class Gateway implements UpstreamListener {
+  readonly upstreams: Upstream[] = [];
+  readonly catalog = new Catalog();
+  private readonly options: GatewayOptions;
+  private readonly bridge: MrtrBridge;
+  private readonly namespaces = new Map<Upstream, Namespacing>();
+  private readonly subscriptions = new Map<string, number>();
+  private readonly sessionLogLevels = new Map<string, string>();
+  private hub: DownstreamHub | undefined;
+
+  constructor(options: GatewayOptions) {
+    this.options = options;
+    this.bridge = new MrtrBridge(options.signer, options.mrtrStateTtlMs);
+  }
+
+  addUpstream(upstream: Upstream): void {
+    this.upstreams.push(upstream);
+    const namespace = upstream.config.namespace ?? upstream.name;
+    this.namespaces.set(upstream, { namespace, separator: this.options.separator });
+  }
+
+  setHub(hub: DownstreamHub): void {
+    this.hub = hub;
+  }
+
+  async close(): Promise<void> {
+    this.bridge.close();
+    await Promise.all(this.upstreams.map((u) => u.close()));
+  }
+
+  /** Capabilities Rampart offers: the union of what its upstreams offer, with list_changed always on. */
+  capabilities(): JsonObject {
+    const caps: JsonObject = {};
+    const has = (key: string) => this.upstreams.some((u) => isObject(u.capabilities[key]));
+    if (has('tools') || this.upstreams.length > 0) caps['tools'] = { listChanged: true };
+    if (has('prompts')) caps['prompts'] = { listChanged: true };
+    if (has('resources')) {
+      const subscribe = this.upstreams.some((u) => {
+        const r = u.capabilities['resources'];
+        return isObject(r) && r['subscribe'] === true;
+      });
+      caps['resources'] = subscribe ? { subscribe: true, listChanged: true } : { listChanged: true };
+    }
+    if (has('completions')) caps['completions'] = {};
+    caps['logging'] = {};
+    return caps;
+  }
+
+  instructions(): string | undefined {
+    const parts = this.upstreams.filter((u) => u.instructions).map((u) => `## ${u.name}\n${u.instructions}`);
+    return parts.length > 0 ? parts.join('\n\n') : undefined;
+  }
+
+  discoverResult(): JsonObject {
+    const result: JsonObject = {
+      supportedVersions: [...MODERN_VERSIONS],
+      capabilities: this.modernCapabilities(),
+      serverInfo: RAMPART_INFO,
+    };
+    const instructions = this.instructions();
+    if (instructions !== undefined) result['instructions'] = instructions;
+    return result;
+  }
+
+  /** In 2026-07-28 list_changed and resource updates travel through subscriptions/listen, and logging is per request. */
+  modernCapabilities(): JsonObject {
+    const caps = this.capabilities();
+    if (isObject(caps['resources'])) caps['resources'] = { ...caps['resources'] };
+    return caps;
+  }
+
+  /** Answers one request (never a notification). Throws RampartError or PeerError. */
+  async handle(call: DownstreamCall): Promise<JsonObject> {
+    const kind = LIST_KIND_BY_METHOD[call.method];
+    if (kind !== undefined) return this.aggregateList(kind, call);
+    switch (call.method) {
+      case 'ping':
+        return {};
+      case 'tools/call':
+        return this.routed(call, await this.resolveNamed('tools', call));
+      case 'prompts/get':
+        return this.routed(call, await this.resolveNamed('prompts', call));
+      case 'resources/read':
+        return this.routed(call, this.resolveUri(call, 'uri'));
+      case 'resources/subscribe':
+      case 'resources/unsubscribe':
+        return this.subscription(call);
+      case 'completion/complete':
+        return this.routed(call, this.resolveCompletion(call));
+      case 'logging/setLevel':
+        return this.setLogLevel(call);
+      default:
+        throw new RampartError('RAMPART_METHOD_NOT_FOUND', `Method not found: ${call.method}`);
+    }
+  }
+
+  /** Client notifications that upstreams must hear about. */
+  handleNotification(notification: JsonRpcNotification): void {
+    if (notification.method === 'notifications/roots/list_changed') {
+      for (const upstream of this.upstreams)
+        if (upstream.era === 'legacy') upstream.notify(notification.method);
+    }
+  }
+
+  /** Forgets a legacy session's state (log level, and its share of resource subscriptions via the hub). */
+  sessionClosed(sessionId: string): void {
+    if (this.sessionLogLevels.delete(sessionId)) this.pushLogLevel();
+  }
+
+  /** Drops one reference to an upstream resource subscription (a session or listen stream went away). */
+  releaseSubscription(exposedUri: string): void {
+    const route = this.tryResolveUri(exposedUri);
+    if (!route) return;
+    void this.changeSubscription(route.upstream, route.own, -1);
+  }
+
+  /** Adds one reference to an upstream resource subscription. */
+  async acquireSubscription(exposedUri: string): Promise<void> {
+    const route = this.tryResolveUri(exposedUri);
+    if (!route) throw new RampartError('RAMPART_UNKNOWN_RESOURCE');
+    await this.changeSubscription(route.upstream, route.own, +1);
+  }
+
+  // ---- UpstreamListener ---------------------------------------------------------------------------------
+
+  onConnected(upstream: Upstream): void {
+    this.catalog.invalidate(upstream);
+    this.pushLogLevel();
+    for (const key of this.subscriptions.keys()) {
+      const [name, uri] = key.split('\u0000') as [string, string];
+      if (name === upstream.name) void this.sendSubscribe(upstream, uri, 'resources/subscribe');
+    }
+    this.hub?.listChanged('tools');
+    if (isObject(upstream.capabilities['prompts'])) this.hub?.listChanged('prompts');
+    if (isObject(upstream.capabilities['resources'])) this.hub?.listChanged('resources');
+  }
+
+  onNotification(
+    upstream: Upstream,
+    notification: JsonRpcNotification,
+    related: OutgoingCall | undefined,
+  ): void {
+    const params = notification.params ?? {};
+    switch (notification.method) {
+      case 'notifications/tools/list_changed':
+        this.catalog.invalidate(upstream, 'tools');
+        this.hub?.listChanged('tools');
+        return;
+      case 'notifications/prompts/list_changed':
+        this.catalog.invalidate(upstream, 'prompts');
+        this.hub?.listChanged('prompts');
+        return;
+      case 'notifications/resources/list_changed':
+        this.catalog.invalidate(upstream, 'resources');
+        this.catalog.invalidate(upstream, 'resourceTemplates');
+        this.hub?.listChanged('resources');
+        return;
+      case 'notifications/resources/updated': {
+        if (typeof params['uri'] !== 'string') return;
+        const exposed = exposeUri(this.ns(upstream), params['uri']);
+        this.hub?.resourceUpdated(exposed, { ...params, uri: exposed });
+        return;
+      }
+      case 'notifications/message': {
+        const owner = this.ownerOf(upstream, related);
+        if (!owner) {
+          this.options.log.debug('unattributed upstream log message dropped', { server: upstream.name });
+          return;
+        }
+        if (logLevelPasses(params['level'], owner.call.logLevel)) owner.call.notify(notification);
+        return;
+      }
+      default: {
+        const owner = this.ownerOf(upstream, related);
+        if (owner && owner.call.era === 'legacy') owner.call.notify(notification);
+      }
+    }
+  }
+
+  async onServerRequest(
+    upstream: Upstream,
+    request: JsonRpcRequest,
+    related: OutgoingCall | undefined,
+    signal: AbortSignal,
+  ): Promise<JsonObject> {
+    const owner = this.ownerOf(upstream, related);
+    if (!owner) throw new RampartError('RAMPART_AMBIGUOUS_SERVER_REQUEST');
+    const capability = CAPABILITY_FOR_REQUEST[request.method];
+    if (capability === undefined) throw new RampartError('RAMPART_METHOD_NOT_FOUND');
+    requireClientCapability(owner.call, request.method, request.params);
+    if (owner.exchange) return owner.exchange.requestInput(request.method, request.params, signal);
+    if (!owner.call.sendRequest) throw new RampartError('RAMPART_MISSING_CLIENT_CAPABILITY');
+    return owner.call.sendRequest(request.method, request.params, signal);
+  }
+
+  // ---- internals ----------------------------------------------------------------------------------------
+
+  private ns(upstream: Upstream): Namespacing {
+    return this.namespaces.get(upstream)!;
+  }
+
+  /** The downstream request a server-to-client message belongs to: exact on HTTP, sole in-flight otherwise. */
+  private ownerOf(upstream: Upstream, related: OutgoingCall | undefined): Owner | undefined {
+    const call = related ?? upstream.soleInFlight();
+    const owner = call?.owner as Owner | undefined;
+    return owner && isObject(owner) && 'call' in owner ? owner : undefined;
+  }
+
+  private callOptions(call: DownstreamCall, owner: Owner, signal: AbortSignal): CallOptions {
+    const token = isObject(call.params?.['_meta']) ? call.params['_meta']['progressToken'] : undefined;
+    const hasToken = typeof token === 'string' || typeof token === 'number';
+    return {
+      owner,
+      signal,
+      onProgress: hasToken
+        ? (progress) =>
+            call.notify({
+              jsonrpc: '2.0',
+              method: 'notifications/progress',
+              params: { ...progress, progressToken: token },
+            })
+        : undefined,
+      downstream: {
+        clientCapabilities: call.clientCapabilities,
+        clientInfo: call.clientInfo,
+        logLevel: call.logLevel,
+      },
+    };
+  }
+
+  private neutralOptions(call: DownstreamCall): CallOptions {
+    return {
+      owner: undefined,
+      signal: call.signal,
+      onProgress: undefined,
+      downstream: { clientCapabilities: {}, clientInfo: call.clientInfo, logLevel: undefined },
+    };
+  }
+
+  private async aggregateList(kind: ListKind, call: DownstreamCall): Promise<JsonObject> {
+    let offset = 0;
+    const cursor = call.params?.['cursor'];
+    if (cursor !== undefined) {
+      const payload = typeof cursor === 'string' ? this.options.signer.verify('cursor', cursor) : undefined;
+      if (!isObject(payload) || payload['k'] !== kind || typeof payload['o'] !== 'number') {
+        throw new RampartError('RAMPART_INVALID_CURSOR');
+      }
+      offset = payload['o'];
+    }
+    const all: JsonObject[] = [];
+    const results = await Promise.all(
+      this.upstreams.map(async (upstream) => {
+        if (upstream.status !== 'ready' || !this.catalog.supports(upstream, kind)) return [];
+        try {
+          return (await this.catalog.list(upstream, kind, this.neutralOptions(call))).map((item) =>
+            this.exposeItem(kind, upstream, item),
+          );
+        } catch (err) {
+          this.options.log.warn('list from upstream failed; omitted', {
+            server: upstream.name,
+            method: LIST_METHODS[kind],
+            error: err instanceof Error ? err.message : String(err),
+          });
+          return [];
+        }
+      }),
+    );
+    for (const items of results) all.push(...items);
+    const page = all.slice(offset, offset + PAGE_SIZE);
+    const result: JsonObject = { [kind]: page };
+    if (offset + PAGE_SIZE < all.length) {
+      result['nextCursor'] = this.options.signer.sign('cursor', { k: kind, o: offset + PAGE_SIZE });
+    }
+    return result;
+  }
+
+  private exposeItem(kind: ListKind, upstream: Upstream, item: JsonObject): JsonObject {
+    const ns = this.ns(upstream);
+    if (kind === 'tools' || kind === 'prompts')
+      return { ...item, name: exposeName(ns, String(item['name'])) };
+    if (kind === 'resources') return { ...item, uri: exposeUri(ns, String(item['uri'])) };
+    return { ...item, uriTemplate: exposeUri(ns, String(item['uriTemplate'])) };
+  }
+
+  /** Finds the upstream and own name of a tool or prompt; only listed names are routable. */
+  private async resolveNamed(kind: 'tools' | 'prompts', call: DownstreamCall): Promise<Route> {
+    const exposed = call.params?.['name'];
+    const code = kind === 'tools' ? 'RAMPART_UNKNOWN_TOOL' : 'RAMPART_UNKNOWN_PROMPT';
+    if (typeof exposed !== 'string')
+      throw new RampartError('RAMPART_INVALID_PARAMS', 'params.name must be a string.');
+    for (const upstream of this.upstreams) {
+      const own = ownName(this.ns(upstream), exposed);
+      if (own === undefined) continue;
+      if (upstream.status !== 'ready') {
+        if (this.ns(upstream).namespace === '') continue;
+        throw new RampartError('RAMPART_UPSTREAM_UNAVAILABLE', `${upstream.name} is not connected`);
+      }
+      if (await this.isListed(upstream, kind, own, call)) {
+        return { upstream, params: { ...call.params, name: own } };
+      }
+    }
+    throw new RampartError(code, `Unknown ${kind === 'tools' ? 'tool' : 'prompt'}: ${exposed}`);
+  }
+
+  private async isListed(
+    upstream: Upstream,
+    kind: 'tools' | 'prompts',
+    own: string,
+    call: DownstreamCall,
+  ): Promise<boolean> {
+    if (!this.catalog.supports(upstream, kind)) return false;
+    const names = async () =>
+      (await this.catalog.list(upstream, kind, this.neutralOptions(call))).some((i) => i['name'] === own);
+    if (await names()) return true;
+    this.catalog.invalidate(upstream, kind); // a tool added since the last list may not be cached yet
+    return names();
+  }
+
+  private tryResolveUri(exposed: string): { upstream: Upstream; own: string } | undefined {
+    const namespace = uriNamespace(exposed);
+    for (const upstream of this.upstreams) {
+      const ns = this.ns(upstream);
+      if (namespace !== undefined && ns.namespace !== namespace) continue;
+      if (!isObject(upstream.capabilities['resources']) && upstream.status === 'ready') continue;
+      const own = ownUri(ns, exposed);
+      if (own !== undefined) return { upstream, own };
+    }
+    return undefined;
+  }
+
+  private resolveUri(call: DownstreamCall, field: 'uri'): Route {
+    const exposed = call.params?.[field];
+    if (typeof exposed !== 'string')
+      throw new RampartError('RAMPART_INVALID_PARAMS', 'params.uri must be a string.');
+    const route = this.tryResolveUri(exposed);
+    if (!route) throw new RampartError('RAMPART_UNKNOWN_RESOURCE', `Unknown resource: ${exposed}`);
+    return { upstream: route.upstream, params: { ...call.params, [field]: route.own } };
+  }
+
+  private resolveCompletion(call: DownstreamCall): Route {
+    const ref = call.params?.['ref'];
+    if (!isObject(ref)) throw new RampartError('RAMPART_INVALID_PARAMS', 'params.ref must be an object.');
+    if (ref['type'] === 'ref/prompt' && typeof ref['name'] === 'string') {
+      for (const upstream of this.upstreams) {
+        const own = ownName(this.ns(upstream), ref['name']);
+        if (own !== undefined && isObject(upstream.capabilities['completions'])) {
+          return { upstream, params: { ...call.params, ref: { ...ref, name: own } } };
+        }
+      }
+      throw new RampartError('RAMPART_UNKNOWN_PROMPT');
+    }
+    if (ref['type'] === 'ref/resource' && typeof ref['uri'] === 'string') {
+      const route = this.tryResolveUri(ref['uri']);
+      if (!route) throw new RampartError('RAMPART_UNKNOWN_RESOURCE');
+      return { upstream: route.upstream, params: { ...call.params, ref: { ...ref, uri: route.own } } };
+    }
+    throw new RampartError('RAMPART_INVALID_PARAMS', 'Unsupported completion reference.');
+  }
+
+  /** Forwards to one upstream, bridging eras for server-to-client input in both directions. */
+  private async routed(call: DownstreamCall, route: Route): Promise<JsonObject> {
+    const { upstream } = route;
+    call.trace.server = upstream.name;
+    if (call.era === 'modern' && upstream.era === 'legacy') {
+      const binding = call.sessionId ?? 'anonymous';
+      if (this.bridge.isOwnState(call.params)) return this.bridge.resume(call.params!, call.signal, binding);
+      return this.bridge.begin(
+        (exchange) =>
+          upstream.request(
+            call.method,
+            route.params,
+            this.callOptions(call, { call, exchange }, exchange.controller.signal),
+          ),
+        call.signal,
+        binding,
+      );
+    }
+    const owner: Owner = { call, exchange: undefined };
+    let params = route.params;
+    for (let round = 0; ; round++) {
+      const result = await upstream.request(call.method, params, this.callOptions(call, owner, call.signal));
+      const mapped = this.mapResult(call, upstream, result);
+      if (result['resultType'] !== 'input_required' || call.era === 'modern') return mapped;
+      // A modern upstream asks a legacy client: ask it over its stream, then retry upstream (MRTR client role).
+      if (round >= MAX_INPUT_ROUNDS)
+        throw new RampartError('RAMPART_UPSTREAM_PROTOCOL', 'Too many input rounds.');
+      params = await this.answerInputRequests(call, route.params, result);
+    }
+  }
+
+  private async answerInputRequests(
+    call: DownstreamCall,
+    base: JsonObject | undefined,
+    result: JsonObject,
+  ): Promise<JsonObject> {
+    const requests = isObject(result['inputRequests']) ? result['inputRequests'] : {};
+    const responses: JsonObject = {};
+    for (const [key, value] of Object.entries(requests)) {
+      if (!isObject(value) || typeof value['method'] !== 'string') continue;
+      const params = isObject(value['params']) ? value['params'] : undefined;
+      requireClientCapability(call, value['method'], params);
+      if (!call.sendRequest) throw new RampartError('RAMPART_MISSING_CLIENT_CAPABILITY');
+      responses[key] = await call.sendRequest(value['method'], params, call.signal);
+    }
+    const next: JsonObject = { ...base, inputResponses: responses };
+    if (typeof result['requestState'] === 'string') next['requestState'] = result['requestState'];
+    return next;
+  }
+
+  /** Maps names inside results that clients may use again (resource links) to exposed names. */
+  private mapResult(call: DownstreamCall, upstream: Upstream, result: JsonObject): JsonObject {
+    const ns = this.ns(upstream);
+    if (ns.namespace === '' || call.method !== 'tools/call' || !Array.isArray(result['content']))
+      return result;
+    return {
+      ...result,
+      content: result['content'].map((item: unknown) =>
+        isObject(item) && item['type'] === 'resource_link' && typeof item['uri'] === 'string'
+          ? { ...item, uri: exposeUri(ns, item['uri']) }
+          : item,
+      ),
+    };
+  }
+
+  private async subscription(call: DownstreamCall): Promise<JsonObject> {
+    const uri = call.params?.['uri'];
+    if (typeof uri !== 'string')
+      throw new RampartError('RAMPART_INVALID_PARAMS', 'params.uri must be a string.');
+    if (call.method === 'resources/subscribe') await this.acquireSubscription(uri);
+    else this.releaseSubscription(uri);
+    return {};
+  }
+
+  private async changeSubscription(upstream: Upstream, own: string, delta: number): Promise<void> {
+    const key = `${upstream.name}\u0000${own}`;
+    const before = this.subscriptions.get(key) ?? 0;
+    const after = Math.max(0, before + delta);
+    if (after === 0) this.subscriptions.delete(key);
+    else this.subscriptions.set(key, after);
+    if (before === 0 && after > 0) await this.sendSubscribe(upstream, own, 'resources/subscribe');
+    if (before > 0 && after === 0)
+      await this.sendSubscribe(upstream, own, 'resources/unsubscribe').catch(() => undefined);
+  }
+
+  private async sendSubscribe(upstream: Upstream, own: string, method: string): Promise<void> {
+    const resources = upstream.capabilities['resources'];
+    if (!isObject(resources) || resources['subscribe'] !== true || upstream.era !== 'legacy') return;
+    await upstream.request(
+      method,
+      { uri: own },
+      {
+        owner: undefined,
+        signal: AbortSignal.timeout(upstream.config.timeouts.requestMs),
+        onProgress: undefined,
+        downstream: { clientCapabilities: {}, clientInfo: undefined, logLevel: undefined },
+      },
+    );
+  }
+
+  private setLogLevel(call: DownstreamCall): JsonObject {
+    const level = call.params?.['level'];
+    if (!isLogLevel(level)) throw new RampartError('RAMPART_INVALID_PARAMS', 'Unknown log level.');
+    if (call.sessionId !== undefined) this.sessionLogLevels.set(call.sessionId, level);
+    this.pushLogLevel();
+    return {};
+  }
+
+  /** A shared legacy upstream gets the most verbose level any session asked for; sessions filter their own. */
+  private pushLogLevel(): void {
+    const order = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'];
+    let lowest: string | undefined;
+    for (const level of this.sessionLogLevels.values()) {
+      if (lowest === undefined || order.indexOf(level) < order.indexOf(lowest)) lowest = level;
+    }
+    if (lowest === undefined) return;
+    for (const upstream of this.upstreams) {
+      if (
+        upstream.status !== 'ready' ||
+        upstream.era !== 'legacy' ||
+        !isObject(upstream.capabilities['logging'])
+      )
+        continue;
+      void upstream
+        .request(
+          'logging/setLevel',
+          { level: lowest },
+          {
+            owner: undefined,
+            signal: AbortSignal.timeout(upstream.config.timeouts.requestMs),
+            onProgress: undefined,
+            downstream: { clientCapabilities: {}, clientInfo: undefined, logLevel: undefined },
+          },
+        )
+        .catch(() => undefined);
+    }
+  }
+}
+
+interface Route {
+  upstream: Upstream;
+  params: JsonObject | undefined;
+}
+
+/** Server-to-client requests go only to clients that declared the capability (and the mode, for elicitation). */
+function requireClientCapability(call: DownstreamCall, method: string, params: JsonObject | undefined): void {
+  const capability = CAPABILITY_FOR_REQUEST[method];
+  if (capability === undefined) throw new RampartError('RAMPART_METHOD_NOT_FOUND');
+  const declared = call.clientCapabilities[capability];
+  if (!isObject(declared)) {
+    throw new RampartError('RAMPART_MISSING_CLIENT_CAPABILITY', `The client did not declare ${capability}.`);
+  }
+  if (capability === 'elicitation') {
+    const mode = params?.['mode'] === 'url' ? 'url' : 'form';
+    const modes = Object.keys(declared).filter((k) => k === 'form' || k === 'url');
+    if (modes.length > 0 ? !modes.includes(mode) : mode !== 'form') {
+      throw new RampartError(
+        'RAMPART_MISSING_CLIENT_CAPABILITY',
+        `The client did not declare elicitation.${mode}.`,
+      );
+    }
+  }
+  if (capability === 'sampling' && params?.['tools'] !== undefined && !isObject(declared['tools'])) {
+    throw new RampartError('RAMPART_MISSING_CLIENT_CAPABILITY', 'The client did not declare sampling.tools.');
+  }
+}

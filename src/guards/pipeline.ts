@@ -1,0 +1,175 @@
+// The fixed order in which every request is handled. Later features hang guards on these phases; the order is
+// deliberate and is the same for every method (tools/call, reads, gets, completions, lists, subscriptions):
+//
+//   1. ingress       Host/Origin (DNS rebinding), body size and JSON depth: cheapest checks first, before any
+//                    parsing cost or state is spent on a request that can never be valid.
+//   2. era           2025-11-25 session lookup or 2026-07-28 header/_meta validation: decides what the message is.
+//   3. authenticate  who is calling (identity issue); nothing below runs for an unknown caller.
+//   4. route         resolve the exposed name to one upstream and its own name (only listed names route).
+//   5. request       guards on the exact call: rate limits, policy, integrity pins, argument validation,
+//                    approvals (authorization, integrity and execution-safety issues). A deny stops here.
+//   6. upstream      forward with Rampart's own ids, progress tokens and timeouts.
+//   7. response      guards on what comes back: detectors, redaction, size caps.
+//   8. record        exactly one structured event per request, whatever the outcome.
+//
+// Phases 1-2 and 4 and 6 live in the ingress and the gateway core; this module runs the guard phases (3, 5, 7)
+// and produces the event of phase 8, so every path shares one decision sequence.
+
+import type { DownstreamCall } from '../core/call.ts';
+import type { JsonObject } from '../core/jsonrpc.ts';
+import { PeerError } from '../core/jsonrpc.ts';
+import { type ErrorCode, RampartError, toRampartError } from '../errors.ts';
+
+export const PHASES = [
+  'ingress',
+  'era',
+  'authenticate',
+  'route',
+  'request',
+  'upstream',
+  'response',
+  'record',
+] as const;
+export type Phase = (typeof PHASES)[number];
+export type GuardPhase = 'authenticate' | 'request' | 'response';
+
+export type GuardResult =
+  | { kind: 'pass' }
+  | { kind: 'mutate'; value: JsonObject }
+  | { kind: 'deny'; code: ErrorCode; ruleId: string; reason: string };
+
+export interface GuardContext {
+  readonly call: DownstreamCall;
+  /** Request phases see the params about to be forwarded, response phases the result about to be returned. */
+  readonly value: JsonObject | undefined;
+}
+
+export interface Guard {
+  readonly name: string;
+  readonly phase: GuardPhase;
+  check(ctx: GuardContext): GuardResult | Promise<GuardResult>;
+}
+
+export type Decision = 'allowed' | 'denied' | 'errored';
+
+export interface RequestEvent {
+  time: string;
+  requestId: string;
+  sessionId: string | undefined;
+  era: DownstreamCall['era'];
+  server: string | undefined;
+  method: string;
+  name: string | undefined;
+  decision: Decision;
+  code: string | undefined;
+  ruleIds: string[];
+  timings: Partial<Record<Phase, number>> & { totalMs: number };
+}
+
+export interface EventSink {
+  record(event: RequestEvent): void;
+}
+
+const PHASE_OF_METHOD_NAME: Record<string, string> = {
+  'tools/call': 'name',
+  'prompts/get': 'name',
+  'resources/read': 'uri',
+};
+
+/** Runs guards around `forward` in the fixed phase order and records one event. A guard that throws denies. */
+export class Pipeline {
+  private readonly byPhase: Record<GuardPhase, Guard[]>;
+  private readonly sink: EventSink;
+  private readonly now: () => number;
+
+  constructor(guards: Guard[], sink: EventSink, now: () => number = () => performance.now()) {
+    this.byPhase = { authenticate: [], request: [], response: [] };
+    for (const guard of guards) this.byPhase[guard.phase].push(guard);
+    this.sink = sink;
+    this.now = now;
+  }
+
+  async run(
+    call: DownstreamCall,
+    forward: (params: JsonObject | undefined) => Promise<JsonObject>,
+  ): Promise<JsonObject> {
+    const started = this.now();
+    const timings: RequestEvent['timings'] = { totalMs: 0 };
+    const ruleIds: string[] = [];
+    let decision: Decision = 'allowed';
+    let code: string | undefined;
+    try {
+      await this.phase('authenticate', call, call.params, timings, ruleIds);
+      const params = await this.phase('request', call, call.params, timings, ruleIds);
+      const upstreamStart = this.now();
+      const result = await forward(params);
+      timings.upstream = this.now() - upstreamStart;
+      return (await this.phase('response', call, result, timings, ruleIds)) ?? result;
+    } catch (err) {
+      const denied = err instanceof GuardDenied;
+      decision = denied ? 'denied' : 'errored';
+      code = err instanceof PeerError ? `upstream:${err.error.code}` : toRampartError(err).code;
+      throw denied ? err.error : err;
+    } finally {
+      timings.totalMs = this.now() - started;
+      const field = PHASE_OF_METHOD_NAME[call.method];
+      const name = field ? call.params?.[field] : undefined;
+      this.sink.record({
+        time: new Date().toISOString(),
+        requestId: String(call.id),
+        sessionId: call.sessionId,
+        era: call.era,
+        server: call.trace.server,
+        method: call.method,
+        name: typeof name === 'string' ? name : undefined,
+        decision,
+        code,
+        ruleIds,
+        timings,
+      });
+    }
+  }
+
+  private async phase(
+    phase: GuardPhase,
+    call: DownstreamCall,
+    value: JsonObject | undefined,
+    timings: RequestEvent['timings'],
+    ruleIds: string[],
+  ): Promise<JsonObject | undefined> {
+    const guards = this.byPhase[phase];
+    if (guards.length === 0) return value;
+    const start = this.now();
+    let current = value;
+    for (const guard of guards) {
+      let result: GuardResult;
+      try {
+        result = await guard.check({ call, value: current });
+      } catch {
+        // Fail closed: a guard that cannot decide denies.
+        result = {
+          kind: 'deny',
+          code: 'RAMPART_INTERNAL',
+          ruleId: `${guard.name}:error`,
+          reason: 'guard failed',
+        };
+      }
+      if (result.kind === 'mutate') current = result.value;
+      if (result.kind === 'deny') {
+        ruleIds.push(result.ruleId);
+        timings[phase] = this.now() - start;
+        throw new GuardDenied(new RampartError(result.code, result.reason, { ruleId: result.ruleId }));
+      }
+    }
+    timings[phase] = this.now() - start;
+    return current;
+  }
+}
+
+class GuardDenied extends Error {
+  readonly error: RampartError;
+  constructor(error: RampartError) {
+    super(error.message);
+    this.error = error;
+  }
+}

@@ -1,0 +1,116 @@
+// Where change notifications go: 2026-07-28 `subscriptions/listen` streams (only the types each one asked for,
+// tagged with its subscription id) and 2025-11-25 sessions (their GET stream; resource updates only when subscribed).
+import type { DownstreamCall } from '../core/call.ts';
+import type { DownstreamHub, Gateway } from '../core/gateway.ts';
+import { isObject, type JsonObject, success } from '../core/jsonrpc.ts';
+import { META_SUBSCRIPTION_ID } from '../core/protocol.ts';
+import type { Channel } from './response-channel.ts';
+import type { SessionStore } from './sessions.ts';
+
+const KEEPALIVE_MS = 15_000;
+
+interface Listener {
+  id: string | number;
+  channel: Channel;
+  tools: boolean;
+  prompts: boolean;
+  resources: boolean;
+  uris: Set<string>;
+}
+
+export class ListenHub implements DownstreamHub {
+  private readonly listeners = new Set<Listener>();
+  private readonly gateway: Gateway;
+  private readonly sessions: SessionStore;
+
+  constructor(gateway: Gateway, sessions: SessionStore) {
+    this.gateway = gateway;
+    this.sessions = sessions;
+  }
+
+  open(call: DownstreamCall, channel: Channel): void {
+    const filter = isObject(call.params?.['notifications']) ? call.params['notifications'] : {};
+    const caps = this.gateway.capabilities();
+    const resourcesCap = isObject(caps['resources']) ? caps['resources'] : undefined;
+    const listener: Listener = {
+      id: call.id,
+      channel,
+      tools: filter['toolsListChanged'] === true,
+      prompts: filter['promptsListChanged'] === true && isObject(caps['prompts']),
+      resources: filter['resourcesListChanged'] === true && resourcesCap !== undefined,
+      uris: new Set(),
+    };
+    const requested = Array.isArray(filter['resourceSubscriptions']) ? filter['resourceSubscriptions'] : [];
+    if (resourcesCap?.['subscribe'] === true) {
+      for (const uri of requested) if (typeof uri === 'string') listener.uris.add(uri);
+    }
+    const acknowledged: JsonObject = {};
+    if (listener.tools) acknowledged['toolsListChanged'] = true;
+    if (listener.prompts) acknowledged['promptsListChanged'] = true;
+    if (listener.resources) acknowledged['resourcesListChanged'] = true;
+    if (listener.uris.size > 0) acknowledged['resourceSubscriptions'] = [...listener.uris];
+    channel.send({
+      jsonrpc: '2.0',
+      method: 'notifications/subscriptions/acknowledged',
+      params: { _meta: { [META_SUBSCRIPTION_ID]: call.id }, notifications: acknowledged },
+    });
+    this.listeners.add(listener);
+    for (const uri of listener.uris)
+      void this.gateway.acquireSubscription(uri).catch(() => listener.uris.delete(uri));
+    const keepalive = setInterval(() => channel.ping(), KEEPALIVE_MS);
+    keepalive.unref();
+    call.signal.addEventListener(
+      'abort',
+      () => {
+        clearInterval(keepalive);
+        this.drop(listener);
+      },
+      { once: true },
+    );
+  }
+
+  /** Ends every listen stream gracefully (a completion result), used on shutdown. */
+  closeAll(): void {
+    for (const listener of [...this.listeners]) {
+      listener.channel.finish(
+        success(listener.id, { resultType: 'complete', _meta: { [META_SUBSCRIPTION_ID]: listener.id } }),
+      );
+      this.drop(listener);
+    }
+  }
+
+  listChanged(kind: 'tools' | 'prompts' | 'resources'): void {
+    const method = `notifications/${kind}/list_changed`;
+    for (const listener of this.listeners) {
+      if (!listener[kind]) continue;
+      listener.channel.send({
+        jsonrpc: '2.0',
+        method,
+        params: { _meta: { [META_SUBSCRIPTION_ID]: listener.id } },
+      });
+    }
+    for (const session of this.sessions.all()) session.notify({ jsonrpc: '2.0', method });
+  }
+
+  resourceUpdated(exposedUri: string, params: JsonObject): void {
+    for (const listener of this.listeners) {
+      if (!listener.uris.has(exposedUri)) continue;
+      const meta = isObject(params['_meta']) ? params['_meta'] : {};
+      listener.channel.send({
+        jsonrpc: '2.0',
+        method: 'notifications/resources/updated',
+        params: { ...params, _meta: { ...meta, [META_SUBSCRIPTION_ID]: listener.id } },
+      });
+    }
+    for (const session of this.sessions.all()) {
+      if (session.subscriptions.has(exposedUri)) {
+        session.notify({ jsonrpc: '2.0', method: 'notifications/resources/updated', params });
+      }
+    }
+  }
+
+  private drop(listener: Listener): void {
+    if (!this.listeners.delete(listener)) return;
+    for (const uri of listener.uris) this.gateway.releaseSubscription(uri);
+  }
+}

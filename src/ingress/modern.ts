@@ -1,0 +1,198 @@
+// The 2026-07-28 side of the endpoint: stateless POSTs whose headers must mirror the body (400 / -32020),
+// per-request `_meta` (version, client capabilities, log level), server/discover, subscriptions/listen streams,
+// results tagged with resultType and cache hints, and a closed response stream treated as cancellation.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { DownstreamCall } from '../core/call.ts';
+import { isLogLevel } from '../core/call.ts';
+import type { Gateway } from '../core/gateway.ts';
+import {
+  type Classified,
+  failure,
+  isObject,
+  type JsonObject,
+  type JsonRpcRequest,
+  success,
+} from '../core/jsonrpc.ts';
+import {
+  decodeHeaderValue,
+  META_CLIENT_CAPABILITIES,
+  META_CLIENT_INFO,
+  META_LOG_LEVEL,
+  META_PROTOCOL_VERSION,
+  MODERN_VERSIONS,
+  NAMED_METHODS,
+} from '../core/protocol.ts';
+import { RampartError } from '../errors.ts';
+import type { Pipeline } from '../guards/pipeline.ts';
+import type { ListenHub } from './listen-hub.ts';
+import { errorOf, replyError } from './reply.ts';
+import { type Channel, ResponseChannel } from './response-channel.ts';
+
+const CACHEABLE = new Set([
+  'tools/list',
+  'prompts/list',
+  'resources/list',
+  'resources/templates/list',
+  'resources/read',
+]);
+/** Methods a modern client may send; anything else is 404 / -32601 at the HTTP level. */
+const MODERN_METHODS = new Set([
+  'server/discover',
+  'subscriptions/listen',
+  'tools/list',
+  'tools/call',
+  'prompts/list',
+  'prompts/get',
+  'resources/list',
+  'resources/read',
+  'resources/templates/list',
+  'completion/complete',
+]);
+
+export interface ModernDeps {
+  gateway: Gateway;
+  pipeline: Pipeline;
+  listeners: ListenHub;
+  track<T>(work: Promise<T>): Promise<T>;
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** True when the message or its headers announce the 2026-07-28 era (rather than an initialize-based one). */
+export function isModernRequest(req: IncomingMessage, msg: Classified): boolean {
+  if (msg.kind === 'response') return false;
+  const meta = msg.message.params?.['_meta'];
+  if (isObject(meta) && META_PROTOCOL_VERSION in meta) return true;
+  const version = header(req, 'mcp-protocol-version');
+  return version !== undefined && !version.startsWith('2024-') && !version.startsWith('2025-');
+}
+
+/** Header-body validation (Streamable HTTP "Server Validation"): missing or mismatched values are 400 / -32020. */
+function validateHeaders(req: IncomingMessage, request: JsonRpcRequest): string {
+  const meta = request.params?.['_meta'];
+  const bodyVersion = isObject(meta) ? meta[META_PROTOCOL_VERSION] : undefined;
+  const headerVersion = header(req, 'mcp-protocol-version');
+  if (headerVersion === undefined) throw mismatch('MCP-Protocol-Version header is required.');
+  if (typeof bodyVersion !== 'string') {
+    throw new RampartError('RAMPART_INVALID_PARAMS', `_meta["${META_PROTOCOL_VERSION}"] is required.`);
+  }
+  if (!(MODERN_VERSIONS as readonly string[]).includes(bodyVersion)) {
+    throw new RampartError(
+      'RAMPART_UNSUPPORTED_PROTOCOL_VERSION',
+      `Unsupported protocol version: ${bodyVersion}`,
+      {
+        supported: [...MODERN_VERSIONS],
+        requested: bodyVersion,
+      },
+    );
+  }
+  if (headerVersion !== bodyVersion) throw mismatch('MCP-Protocol-Version header does not match the body.');
+  const method = header(req, 'mcp-method');
+  if (method === undefined) throw mismatch('Mcp-Method header is required.');
+  if (method !== request.method) throw mismatch('Mcp-Method header does not match the body.');
+  const field = NAMED_METHODS[request.method];
+  if (field !== undefined) {
+    const raw = header(req, 'mcp-name');
+    if (raw === undefined) throw mismatch('Mcp-Name header is required.');
+    const decoded = decodeHeaderValue(raw);
+    if (decoded === undefined) throw mismatch('Mcp-Name header has a malformed Base64 value.');
+    if (decoded !== request.params?.[field]) throw mismatch('Mcp-Name header does not match the body.');
+  }
+  return bodyVersion;
+}
+
+function mismatch(detail: string): RampartError {
+  return new RampartError('RAMPART_HEADER_MISMATCH', detail);
+}
+
+export async function handleModernPost(
+  req: IncomingMessage,
+  res: ServerResponse,
+  msg: Classified,
+  deps: ModernDeps,
+): Promise<void> {
+  if (msg.kind !== 'request') {
+    // No client notifications are defined for modern HTTP; closing a stream is how a client cancels.
+    res.writeHead(202).end();
+    return;
+  }
+  const request = msg.message;
+  let version: string;
+  try {
+    version = validateHeaders(req, request);
+    if (!MODERN_METHODS.has(request.method)) {
+      throw new RampartError('RAMPART_METHOD_NOT_FOUND', `Method not found: ${request.method}`);
+    }
+  } catch (err) {
+    replyError(res, err, request.id);
+    return;
+  }
+  const controller = new AbortController();
+  const channel = new ResponseChannel(res);
+  res.on('close', () => {
+    if (!channel.closed || !res.writableFinished) controller.abort();
+  });
+  const call = modernCall(request, version, channel, controller.signal);
+  if (request.method === 'subscriptions/listen') {
+    deps.listeners.open(call, channel);
+    return;
+  }
+  try {
+    const result = await deps.track(
+      deps.pipeline.run(call, (params) =>
+        request.method === 'server/discover'
+          ? Promise.resolve(deps.gateway.discoverResult())
+          : deps.gateway.handle({ ...call, params }),
+      ),
+    );
+    channel.finish(success(request.id, decorate(request.method, result)));
+  } catch (err) {
+    if (controller.signal.aborted) return; // the client closed the stream: nothing more may be sent
+    const error = err instanceof RampartError && err.code === 'RAMPART_METHOD_NOT_FOUND' ? err : undefined;
+    if (error && !channel.closed) {
+      replyError(res, error, request.id);
+      return;
+    }
+    channel.finish(failure(request.id, errorOf(err)));
+  }
+}
+
+/** Every modern result carries resultType; list and read results carry cache hints (private: lists are per caller). */
+export function decorate(method: string, result: JsonObject): JsonObject {
+  const out: JsonObject = { ...result };
+  if (typeof out['resultType'] !== 'string') out['resultType'] = 'complete';
+  if (out['resultType'] === 'complete' && CACHEABLE.has(method)) {
+    if (typeof out['ttlMs'] !== 'number') out['ttlMs'] = 0;
+    if (out['cacheScope'] !== 'public' && out['cacheScope'] !== 'private') out['cacheScope'] = 'private';
+    if (method !== 'resources/read') out['cacheScope'] = 'private';
+  }
+  return out;
+}
+
+export function modernCall(
+  request: JsonRpcRequest,
+  version: string,
+  channel: Channel,
+  signal: AbortSignal,
+): DownstreamCall {
+  const meta = isObject(request.params?.['_meta']) ? request.params['_meta'] : {};
+  const logLevel = meta[META_LOG_LEVEL];
+  return {
+    era: 'modern',
+    id: request.id,
+    method: request.method,
+    params: request.params,
+    protocolVersion: version,
+    clientCapabilities: isObject(meta[META_CLIENT_CAPABILITIES]) ? meta[META_CLIENT_CAPABILITIES] : {},
+    clientInfo: isObject(meta[META_CLIENT_INFO]) ? meta[META_CLIENT_INFO] : undefined,
+    logLevel: isLogLevel(logLevel) ? logLevel : undefined,
+    sessionId: undefined,
+    signal,
+    trace: { server: undefined },
+    notify: (notification) => channel.send(notification),
+    sendRequest: undefined,
+  };
+}

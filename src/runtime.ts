@@ -1,0 +1,138 @@
+// Wires one Rampart instance from a validated config: store, upstreams, gateway, pipeline, ingress; and stops it
+// in the right order (drain requests, end streams and sessions, then close upstreams, then the store).
+import path from 'node:path';
+import type { RampartConfig } from './config/schema.ts';
+import { Gateway } from './core/gateway.ts';
+import { createTokenSigner } from './core/signed-token.ts';
+import type { Guard, RequestEvent } from './guards/pipeline.ts';
+import { Pipeline } from './guards/pipeline.ts';
+import { createHostOriginPolicy } from './ingress/host-origin.ts';
+import { HttpIngress } from './ingress/http-server.ts';
+import { ListenHub } from './ingress/listen-hub.ts';
+import { SessionStore } from './ingress/sessions.ts';
+import type { Logger } from './monitor/logger.ts';
+import { SqliteStore } from './store/sqlite-store.ts';
+import { Upstream } from './upstream/upstream.ts';
+
+export interface RampartOptions {
+  /** Directory relative paths in the config are resolved against. */
+  baseDir: string;
+  log: Logger;
+  guards?: Guard[];
+  /** False for `rampart stdio`: no HTTP listener. */
+  listen?: boolean;
+  /** Receives every request event as well as the store (tests, metrics). */
+  onEvent?: (event: RequestEvent) => void;
+}
+
+export class Rampart {
+  readonly config: RampartConfig;
+  readonly gateway: Gateway;
+  readonly store: SqliteStore;
+  readonly sessions: SessionStore;
+  readonly pipeline: Pipeline;
+  private readonly log: Logger;
+  private readonly ingress: HttpIngress;
+  private readonly listeners: ListenHub;
+  private inflight = 0;
+  private idle: (() => void) | undefined;
+  private stopping: Promise<void> | undefined;
+  private readonly listening: boolean;
+  url = '';
+
+  constructor(config: RampartConfig, options: RampartOptions) {
+    this.config = config;
+    this.log = options.log;
+    this.listening = options.listen ?? true;
+    this.store = new SqliteStore(path.resolve(options.baseDir, config.stateDir));
+    this.gateway = new Gateway({
+      separator: config.separator,
+      signer: createTokenSigner(this.store.secret('token-hmac')),
+      mrtrStateTtlMs: config.limits.mrtrStateTtlMs,
+      log: this.log,
+    });
+    for (const server of config.servers) {
+      this.gateway.addUpstream(new Upstream(server, options.baseDir, this.log, this.gateway));
+    }
+    const sink = {
+      record: (event: RequestEvent) => {
+        this.store.record(event);
+        options.onEvent?.(event);
+        this.log.debug('request', { ...event });
+      },
+    };
+    this.pipeline = new Pipeline(options.guards ?? [], sink);
+    this.sessions = new SessionStore(config.limits.maxSessions, config.limits.sessionIdleMs, (session) => {
+      this.gateway.sessionClosed(session.id);
+      for (const uri of session.subscriptions) this.gateway.releaseSubscription(uri);
+    });
+    this.listeners = new ListenHub(this.gateway, this.sessions);
+    this.gateway.setHub(this.listeners);
+    const track = <T>(work: Promise<T>) => this.track(work);
+    this.ingress = new HttpIngress(
+      {
+        path: config.listen.path,
+        maxBodyBytes: config.limits.maxBodyBytes,
+        maxJsonDepth: config.limits.maxJsonDepth,
+        hostOrigin: createHostOriginPolicy(config.security.allowedHosts, config.security.allowedOrigins),
+        log: this.log,
+      },
+      { gateway: this.gateway, pipeline: this.pipeline, sessions: this.sessions, track },
+      { gateway: this.gateway, pipeline: this.pipeline, listeners: this.listeners, track },
+    );
+  }
+
+  /** Starts upstreams (in the background: a slow one never blocks the others) and the listener. */
+  async start(): Promise<string> {
+    for (const upstream of this.gateway.upstreams) upstream.start();
+    if (!this.listening) return '';
+    const address = await this.ingress.listen(this.config.listen.host, this.config.listen.port);
+    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    this.url = `http://${host}:${address.port}${this.config.listen.path}`;
+    return this.url;
+  }
+
+  /** Resolves once every upstream finished its first connection attempt successfully or the timeout passed. */
+  async waitForUpstreams(timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (this.gateway.upstreams.every((u) => u.status === 'ready')) return true;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    return false;
+  }
+
+  /** Graceful shutdown: drain in-flight requests (bounded), end streams and sessions, close upstreams. */
+  stop(): Promise<void> {
+    this.stopping ??= this.shutdown();
+    return this.stopping;
+  }
+
+  private async shutdown(): Promise<void> {
+    this.ingress.startDraining();
+    if (this.inflight > 0) {
+      await Promise.race([
+        new Promise<void>((resolve) => {
+          this.idle = resolve;
+        }),
+        new Promise((resolve) => setTimeout(resolve, this.config.limits.shutdownGraceMs).unref()),
+      ]);
+    }
+    this.listeners.closeAll();
+    this.sessions.closeAll();
+    await this.gateway.close();
+    this.ingress.closeAllConnections();
+    this.store.close();
+    this.log.info('rampart stopped');
+  }
+
+  private async track<T>(work: Promise<T>): Promise<T> {
+    this.inflight++;
+    try {
+      return await work;
+    } finally {
+      this.inflight--;
+      if (this.inflight === 0) this.idle?.();
+    }
+  }
+}

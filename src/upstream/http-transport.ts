@@ -1,0 +1,218 @@
+// Streamable HTTP toward an upstream, in either era. Each request is its own POST whose JSON or SSE answer is
+// attributed to that request (exact correlation of progress, logs and legacy server-to-client requests).
+// Legacy: Mcp-Session-Id from initialize, a GET stream for unsolicited messages, DELETE on close.
+// Modern: MCP-Protocol-Version / Mcp-Method / Mcp-Name headers; cancelling = closing the response stream.
+import { Agent, type Dispatcher, request } from 'undici';
+import { isObject, type JsonRpcId, type JsonRpcMessage, type JsonRpcRequest } from '../core/jsonrpc.ts';
+import {
+  type Era,
+  encodeHeaderValue,
+  LATEST_LEGACY_VERSION,
+  MODERN_VERSION,
+  NAMED_METHODS,
+} from '../core/protocol.ts';
+import { RampartError } from '../errors.ts';
+import type { Logger } from '../monitor/logger.ts';
+import { createSseParser } from './sse-parser.ts';
+import type { MessageTransport, TransportHandlers } from './transport.ts';
+
+export interface HttpTransportOptions {
+  url: string;
+  era: Era;
+  headers: Record<string, string>;
+  log: Logger;
+}
+
+export class StreamableHttpTransport implements MessageTransport {
+  private readonly options: HttpTransportOptions;
+  private readonly agent: Agent;
+  private readonly inFlight = new Map<JsonRpcId, AbortController>();
+  private handlers: TransportHandlers | undefined;
+  private sessionId: string | undefined;
+  private protocolVersion: string | undefined;
+  private getStream: AbortController | undefined;
+  private closed = false;
+
+  constructor(options: HttpTransportOptions) {
+    this.options = options;
+    this.agent = new Agent({ keepAliveTimeout: 30_000, connections: 64 });
+  }
+
+  async start(handlers: TransportHandlers): Promise<void> {
+    this.handlers = handlers;
+  }
+
+  /** Legacy only: called after a successful initialize so later requests carry the negotiated version. */
+  setNegotiatedVersion(version: string): void {
+    this.protocolVersion = version;
+  }
+
+  /** Legacy only: opens the standalone GET stream for list_changed and other unsolicited messages. */
+  openGetStream(): void {
+    if (this.options.era !== 'legacy' || this.closed) return;
+    const controller = new AbortController();
+    this.getStream = controller;
+    request(this.options.url, {
+      method: 'GET',
+      headers: { ...this.baseHeaders(), accept: 'text/event-stream' },
+      signal: controller.signal,
+      dispatcher: this.agent,
+    })
+      .then(async (res) => {
+        if (res.statusCode !== 200) {
+          await res.body.dump();
+          return;
+        }
+        await this.consume(res.body, undefined);
+      })
+      .catch(() => undefined);
+  }
+
+  async send(message: JsonRpcMessage): Promise<void> {
+    if (this.closed) throw new RampartError('RAMPART_UPSTREAM_UNAVAILABLE');
+    if (
+      this.options.era === 'modern' &&
+      'method' in message &&
+      message.method === 'notifications/cancelled'
+    ) {
+      // Modern HTTP has no cancel notification: closing the response stream is the cancellation.
+      const requestId = message.params?.['requestId'];
+      if (typeof requestId === 'string' || typeof requestId === 'number')
+        this.inFlight.get(requestId)?.abort();
+      return;
+    }
+    const isRequest = 'method' in message && 'id' in message;
+    const controller = new AbortController();
+    if (isRequest) this.inFlight.set(message.id, controller);
+    try {
+      const res = await request(this.options.url, {
+        method: 'POST',
+        headers: this.headersFor(message),
+        body: JSON.stringify(message),
+        signal: controller.signal,
+        dispatcher: this.agent,
+      });
+      if (!isRequest) {
+        await res.body.dump();
+        if (res.statusCode >= 400)
+          this.options.log.warn('upstream refused a message', { status: res.statusCode });
+        return;
+      }
+      const request_ = message as JsonRpcRequest;
+      if (request_.method === 'initialize') {
+        const sid = res.headers['mcp-session-id'];
+        if (typeof sid === 'string') this.sessionId = sid;
+      }
+      if (res.statusCode === 404 && this.sessionId !== undefined && request_.method !== 'initialize') {
+        await res.body.dump();
+        this.handlers?.onClose(new RampartError('RAMPART_UPSTREAM_UNAVAILABLE', 'upstream session expired'));
+        return;
+      }
+      const type = String(res.headers['content-type'] ?? '');
+      if (type.includes('text/event-stream')) {
+        await this.consume(res.body, request_.id);
+        return;
+      }
+      const text = await res.body.text();
+      const parsed = text.length > 0 ? safeParse(text) : undefined;
+      if (isObject(parsed) && ('result' in parsed || 'error' in parsed)) {
+        this.deliver({ ...(parsed as object), id: request_.id } as JsonRpcMessage, request_.id);
+        return;
+      }
+      this.deliver(
+        {
+          jsonrpc: '2.0',
+          id: request_.id,
+          error: {
+            code: -32001,
+            message: `upstream answered HTTP ${res.statusCode} without a JSON-RPC response`,
+          },
+        },
+        request_.id,
+      );
+    } catch (err) {
+      if (controller.signal.aborted) return;
+      throw err instanceof RampartError
+        ? err
+        : new RampartError('RAMPART_UPSTREAM_UNAVAILABLE', describe(err));
+    } finally {
+      if (isRequest) this.inFlight.delete(message.id);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.getStream?.abort();
+    for (const controller of this.inFlight.values()) controller.abort();
+    if (this.options.era === 'legacy' && this.sessionId !== undefined) {
+      await request(this.options.url, {
+        method: 'DELETE',
+        headers: this.baseHeaders(),
+        dispatcher: this.agent,
+        signal: AbortSignal.timeout(2_000),
+      })
+        .then((res) => res.body.dump())
+        .catch(() => undefined);
+    }
+    await this.agent.close().catch(() => undefined);
+  }
+
+  private deliver(message: JsonRpcMessage, relatedTo: JsonRpcId | undefined): void {
+    this.handlers?.onMessage(message, relatedTo);
+  }
+
+  private async consume(
+    body: Dispatcher.ResponseData['body'],
+    relatedTo: JsonRpcId | undefined,
+  ): Promise<void> {
+    const feed = createSseParser((event) => {
+      if (event.data === '') return; // priming event
+      const parsed = safeParse(event.data);
+      if (isObject(parsed)) this.deliver(parsed as unknown as JsonRpcMessage, relatedTo);
+    });
+    body.setEncoding('utf8');
+    for await (const chunk of body) feed(chunk as string);
+  }
+
+  private baseHeaders(): Record<string, string> {
+    const headers: Record<string, string> = { ...this.options.headers };
+    if (this.sessionId !== undefined) headers['mcp-session-id'] = this.sessionId;
+    if (this.options.era === 'legacy' && this.protocolVersion !== undefined) {
+      headers['mcp-protocol-version'] = this.protocolVersion;
+    }
+    return headers;
+  }
+
+  private headersFor(message: JsonRpcMessage): Record<string, string> {
+    const headers = this.baseHeaders();
+    headers['content-type'] = 'application/json';
+    headers['accept'] = 'application/json, text/event-stream';
+    if (this.options.era === 'modern' && 'method' in message) {
+      headers['mcp-protocol-version'] = MODERN_VERSION;
+      headers['mcp-method'] = message.method;
+      const field = NAMED_METHODS[message.method];
+      const value = field ? message.params?.[field] : undefined;
+      if (typeof value === 'string') headers['mcp-name'] = encodeHeaderValue(value);
+    } else if (this.options.era === 'legacy' && this.protocolVersion === undefined && 'method' in message) {
+      if (message.method !== 'initialize') headers['mcp-protocol-version'] = LATEST_LEGACY_VERSION;
+    }
+    return headers;
+  }
+}
+
+function safeParse(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function describe(err: unknown): string {
+  if (err instanceof Error) {
+    const cause = (err as Error & { cause?: unknown }).cause;
+    return cause instanceof Error ? `${err.message}: ${cause.message}` : err.message;
+  }
+  return 'request failed';
+}

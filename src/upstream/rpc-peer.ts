@@ -1,0 +1,235 @@
+// The client side of one upstream connection on raw JSON-RPC: Rampart's own request ids (downstream ids never
+// travel upstream), its own progress tokens, per-request timeouts reset by progress with a hard maximum,
+// cancellation both ways, and attribution of server-to-client traffic to the outgoing request it belongs to.
+
+import {
+  failure,
+  isObject,
+  type JsonObject,
+  type JsonRpcErrorObject,
+  type JsonRpcId,
+  type JsonRpcMessage,
+  type JsonRpcNotification,
+  type JsonRpcRequest,
+  PeerError,
+  success,
+} from '../core/jsonrpc.ts';
+import { RampartError } from '../errors.ts';
+import type { MessageTransport } from './transport.ts';
+
+export interface OutgoingOptions {
+  timeoutMs: number;
+  maxTotalMs: number;
+  signal?: AbortSignal;
+  /** Called for each progress notification; its presence makes Rampart send a progressToken upstream. */
+  onProgress?: (params: JsonObject) => void;
+  /** Opaque owner of the call (the downstream request) for routing server-to-client traffic. */
+  owner?: unknown;
+}
+
+export interface OutgoingCall {
+  readonly id: number;
+  readonly method: string;
+  readonly owner: unknown;
+  readonly progressToken: string | undefined;
+}
+
+interface Pending extends OutgoingCall {
+  resolve(result: JsonObject): void;
+  reject(err: Error): void;
+  onProgress: ((params: JsonObject) => void) | undefined;
+  idleTimer: NodeJS.Timeout | undefined;
+  totalTimer: NodeJS.Timeout | undefined;
+  timeoutMs: number;
+  cleanup(): void;
+}
+
+export interface IncomingHandlers {
+  /** A server-to-client request; `related` is the outgoing call it belongs to, when known. */
+  onRequest(
+    request: JsonRpcRequest,
+    related: OutgoingCall | undefined,
+    signal: AbortSignal,
+  ): Promise<JsonObject>;
+  onNotification(notification: JsonRpcNotification, related: OutgoingCall | undefined): void;
+  /** The wire closed (child exit, stream end); every pending request has been failed already. */
+  onClose(reason: Error): void;
+}
+
+export class RpcPeer {
+  private readonly transport: MessageTransport;
+  private readonly handlers: IncomingHandlers;
+  private readonly pending = new Map<number, Pending>();
+  private readonly byProgressToken = new Map<string, Pending>();
+  private readonly incoming = new Map<JsonRpcId, AbortController>();
+  private nextId = 1;
+  private closed: Error | undefined;
+
+  constructor(transport: MessageTransport, handlers: IncomingHandlers) {
+    this.transport = transport;
+    this.handlers = handlers;
+  }
+
+  async start(): Promise<void> {
+    await this.transport.start({
+      onMessage: (message, relatedTo) => this.receive(message, relatedTo),
+      onClose: (reason) => this.fail(reason),
+    });
+  }
+
+  get inFlight(): number {
+    return this.pending.size;
+  }
+
+  /** The only outgoing call in flight, if there is exactly one (attribution on uncorrelated wires). */
+  soleInFlight(): OutgoingCall | undefined {
+    if (this.pending.size !== 1) return undefined;
+    return this.pending.values().next().value;
+  }
+
+  request(method: string, params: JsonObject | undefined, options: OutgoingOptions): Promise<JsonObject> {
+    if (this.closed) return Promise.reject(new RampartError('RAMPART_UPSTREAM_UNAVAILABLE'));
+    if (options.signal?.aborted) return Promise.reject(new RampartError('RAMPART_CANCELLED'));
+    const id = this.nextId++;
+    const progressToken = options.onProgress ? `rampart-${id}` : undefined;
+    let outParams = params;
+    if (progressToken !== undefined) {
+      const meta = isObject(params?.['_meta']) ? params['_meta'] : {};
+      outParams = { ...params, _meta: { ...meta, progressToken } };
+    }
+    return new Promise<JsonObject>((resolve, reject) => {
+      const onAbort = () => {
+        this.cancel(entry, 'cancelled by the client');
+        reject(new RampartError('RAMPART_CANCELLED'));
+      };
+      const entry: Pending = {
+        id,
+        method,
+        owner: options.owner,
+        progressToken,
+        onProgress: options.onProgress,
+        timeoutMs: options.timeoutMs,
+        idleTimer: undefined,
+        totalTimer: undefined,
+        resolve,
+        reject,
+        cleanup: () => {
+          clearTimeout(entry.idleTimer);
+          clearTimeout(entry.totalTimer);
+          options.signal?.removeEventListener('abort', onAbort);
+          this.pending.delete(id);
+          if (progressToken !== undefined) this.byProgressToken.delete(progressToken);
+        },
+      };
+      const onTimeout = () => {
+        this.cancel(entry, 'timed out in Rampart');
+        reject(new RampartError('RAMPART_UPSTREAM_TIMEOUT'));
+      };
+      entry.idleTimer = setTimeout(onTimeout, options.timeoutMs);
+      entry.totalTimer = setTimeout(onTimeout, options.maxTotalMs);
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+      this.pending.set(id, entry);
+      if (progressToken !== undefined) this.byProgressToken.set(progressToken, entry);
+      const message: JsonRpcRequest = { jsonrpc: '2.0', id, method };
+      if (outParams !== undefined) message.params = outParams;
+      this.transport.send(message).catch((err: unknown) => {
+        if (!this.pending.has(id)) return;
+        entry.cleanup();
+        reject(err instanceof RampartError ? err : new RampartError('RAMPART_UPSTREAM_UNAVAILABLE'));
+      });
+    });
+  }
+
+  notify(method: string, params?: JsonObject): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    const message: JsonRpcNotification = { jsonrpc: '2.0', method };
+    if (params !== undefined) message.params = params;
+    return this.transport.send(message).catch(() => undefined);
+  }
+
+  async close(): Promise<void> {
+    this.fail(new RampartError('RAMPART_SHUTTING_DOWN'));
+    await this.transport.close();
+  }
+
+  private cancel(entry: Pending, reason: string): void {
+    entry.cleanup();
+    void this.notify('notifications/cancelled', { requestId: entry.id, reason });
+  }
+
+  private fail(reason: Error): void {
+    if (this.closed) return;
+    this.closed = reason;
+    const err = reason instanceof RampartError ? reason : new RampartError('RAMPART_UPSTREAM_CRASHED');
+    for (const entry of [...this.pending.values()]) {
+      entry.cleanup();
+      entry.reject(err);
+    }
+    for (const controller of this.incoming.values()) controller.abort();
+    this.incoming.clear();
+    this.handlers.onClose(reason);
+  }
+
+  private receive(message: JsonRpcMessage, relatedTo: JsonRpcId | undefined): void {
+    if ('method' in message) {
+      const related = typeof relatedTo === 'number' ? this.pending.get(relatedTo) : undefined;
+      if ('id' in message) this.answer(message, related);
+      else this.dispatchNotification(message, related);
+      return;
+    }
+    const entry = typeof message.id === 'number' ? this.pending.get(message.id) : undefined;
+    if (!entry) return; // late answer to a cancelled or timed-out request: dropped on purpose
+    entry.cleanup();
+    if ('error' in message) entry.reject(new PeerError(message.error));
+    else if (isObject(message.result)) entry.resolve(message.result);
+    else entry.reject(new RampartError('RAMPART_UPSTREAM_PROTOCOL', 'The upstream result is not an object.'));
+  }
+
+  private dispatchNotification(message: JsonRpcNotification, related: Pending | undefined): void {
+    const params = message.params;
+    if (message.method === 'notifications/progress' && params !== undefined) {
+      const entry = this.byProgressToken.get(String(params['progressToken']));
+      if (!entry) return; // progress for a finished or unknown request must not reach anyone
+      clearTimeout(entry.idleTimer);
+      entry.idleTimer = setTimeout(() => {
+        this.cancel(entry, 'timed out in Rampart');
+        entry.reject(new RampartError('RAMPART_UPSTREAM_TIMEOUT'));
+      }, entry.timeoutMs);
+      entry.onProgress?.(params);
+      return;
+    }
+    if (message.method === 'notifications/cancelled' && params !== undefined) {
+      const requestId = params['requestId'];
+      if (typeof requestId === 'string' || typeof requestId === 'number')
+        this.incoming.get(requestId)?.abort();
+      return;
+    }
+    this.handlers.onNotification(message, related);
+  }
+
+  private answer(message: JsonRpcRequest, related: Pending | undefined): void {
+    if (message.method === 'ping') {
+      void this.transport.send(success(message.id, {})).catch(() => undefined);
+      return;
+    }
+    const controller = new AbortController();
+    this.incoming.set(message.id, controller);
+    this.handlers
+      .onRequest(message, related, controller.signal)
+      .then(
+        (result) => success(message.id, result),
+        (err: unknown) => failure(message.id, errorObject(err)),
+      )
+      .then((response) => {
+        this.incoming.delete(message.id);
+        if (!controller.signal.aborted) return this.transport.send(response);
+      })
+      .catch(() => undefined);
+  }
+}
+
+function errorObject(err: unknown): JsonRpcErrorObject {
+  if (err instanceof PeerError) return err.error;
+  if (err instanceof RampartError) return err.toJsonRpc();
+  return new RampartError('RAMPART_INTERNAL').toJsonRpc();
+}

@@ -1,0 +1,350 @@
+// One configured upstream server: connects (spawn or URL), finds its era once and caches it, performs the
+// handshake, supervises the connection (restart with exponential backoff) and adapts each request to its era.
+import path from 'node:path';
+import type { ServerConfig } from '../config/schema.ts';
+import { isStdioServer } from '../config/schema.ts';
+import {
+  isObject,
+  type JsonObject,
+  type JsonRpcNotification,
+  type JsonRpcRequest,
+  PeerError,
+} from '../core/jsonrpc.ts';
+import {
+  type Era,
+  LATEST_LEGACY_VERSION,
+  LEGACY_VERSIONS,
+  META_CLIENT_CAPABILITIES,
+  META_CLIENT_INFO,
+  META_LOG_LEVEL,
+  META_PROTOCOL_VERSION,
+  MODERN_META_KEYS,
+  MODERN_VERSION,
+  RAMPART_INFO,
+} from '../core/protocol.ts';
+import { RampartError } from '../errors.ts';
+import type { Logger } from '../monitor/logger.ts';
+import { StreamableHttpTransport } from './http-transport.ts';
+import { resolveCommand } from './resolve-command.ts';
+import { type OutgoingCall, RpcPeer } from './rpc-peer.ts';
+import { LegacySseTransport } from './sse-transport.ts';
+import { StdioTransport } from './stdio-transport.ts';
+import type { MessageTransport } from './transport.ts';
+
+/** Capabilities Rampart declares to legacy upstreams: everything it can route to some client. */
+const LEGACY_CLIENT_CAPABILITIES = {
+  sampling: {},
+  elicitation: { form: {}, url: {} },
+  roots: { listChanged: true },
+};
+const INHERITED_ENV = ['PATH', 'HOME', 'LANG', 'TZ'];
+
+export type UpstreamStatus = 'starting' | 'ready' | 'down' | 'closed';
+
+export interface UpstreamListener {
+  onServerRequest(
+    upstream: Upstream,
+    request: JsonRpcRequest,
+    related: OutgoingCall | undefined,
+    signal: AbortSignal,
+  ): Promise<JsonObject>;
+  onNotification(
+    upstream: Upstream,
+    notification: JsonRpcNotification,
+    related: OutgoingCall | undefined,
+  ): void;
+  onConnected(upstream: Upstream): void;
+}
+
+/** What the downstream request contributes to the upstream request (modern upstreams take it per request). */
+export interface DownstreamContext {
+  clientCapabilities: JsonObject;
+  clientInfo: JsonObject | undefined;
+  logLevel: string | undefined;
+}
+
+export interface CallOptions {
+  owner: unknown;
+  signal: AbortSignal;
+  onProgress: ((params: JsonObject) => void) | undefined;
+  downstream: DownstreamContext;
+}
+
+export class Upstream {
+  readonly name: string;
+  readonly config: ServerConfig;
+  status: UpstreamStatus = 'starting';
+  era: Era | undefined;
+  protocolVersion: string | undefined;
+  capabilities: JsonObject = {};
+  serverInfo: JsonObject | undefined;
+  instructions: string | undefined;
+  /** The stdio child's pid, for tests and supervision reports. */
+  pid: number | undefined;
+  restarts = 0;
+
+  private readonly log: Logger;
+  private readonly listener: UpstreamListener;
+  private readonly baseDir: string;
+  private peer: RpcPeer | undefined;
+  private transport: MessageTransport | undefined;
+  private waiters: Array<() => void> = [];
+  private backoffMs: number;
+  private connectedAt = 0;
+  private retryTimer: NodeJS.Timeout | undefined;
+
+  constructor(config: ServerConfig, baseDir: string, log: Logger, listener: UpstreamListener) {
+    this.name = config.name;
+    this.config = config;
+    this.baseDir = baseDir;
+    this.log = log.child({ server: config.name });
+    this.listener = listener;
+    this.era = config.era === 'auto' ? undefined : config.era;
+    this.backoffMs = isStdioServer(config) ? config.restart.initialDelayMs : 250;
+  }
+
+  start(): void {
+    void this.connect();
+  }
+
+  /** Sends one request, waiting (bounded) for the connection, and adapting `_meta` to the upstream's era. */
+  async request(method: string, params: JsonObject | undefined, options: CallOptions): Promise<JsonObject> {
+    await this.whenReady(options.signal);
+    const peer = this.peer!;
+    return peer.request(method, this.adaptParams(params, options.downstream), {
+      timeoutMs: this.config.timeouts.requestMs,
+      maxTotalMs: this.config.timeouts.maxTotalMs,
+      signal: options.signal,
+      onProgress: options.onProgress,
+      owner: options.owner,
+    });
+  }
+
+  notify(method: string, params?: JsonObject): void {
+    if (this.status === 'ready') void this.peer?.notify(method, params);
+  }
+
+  /** The sole in-flight request, used to attribute traffic on wires without correlation (stdio, SSE). */
+  soleInFlight(): OutgoingCall | undefined {
+    return this.peer?.soleInFlight();
+  }
+
+  async close(): Promise<void> {
+    this.status = 'closed';
+    clearTimeout(this.retryTimer);
+    for (const wake of this.waiters.splice(0)) wake();
+    await this.peer?.close();
+  }
+
+  /** Stops a stdio child immediately (used when Rampart must exit now). */
+  killNow(): void {
+    if (this.transport instanceof StdioTransport) this.transport.killNow();
+  }
+
+  private adaptParams(params: JsonObject | undefined, downstream: DownstreamContext): JsonObject | undefined {
+    const meta = isObject(params?.['_meta']) ? { ...params['_meta'] } : undefined;
+    if (this.era === 'legacy') {
+      if (!meta) return params;
+      for (const key of MODERN_META_KEYS) delete meta[key];
+      const { _meta: _dropped, ...rest } = params ?? {};
+      return Object.keys(meta).length > 0 ? { ...rest, _meta: meta } : rest;
+    }
+    const modernMeta: JsonObject = {
+      ...meta,
+      [META_PROTOCOL_VERSION]: MODERN_VERSION,
+      [META_CLIENT_CAPABILITIES]: downstream.clientCapabilities,
+      [META_CLIENT_INFO]: downstream.clientInfo ?? { name: RAMPART_INFO.name, version: RAMPART_INFO.version },
+    };
+    if (downstream.logLevel !== undefined) modernMeta[META_LOG_LEVEL] = downstream.logLevel;
+    else delete modernMeta[META_LOG_LEVEL];
+    return { ...params, _meta: modernMeta };
+  }
+
+  private whenReady(signal: AbortSignal): Promise<void> {
+    if (this.status === 'ready') return Promise.resolve();
+    if (this.status === 'closed') return Promise.reject(new RampartError('RAMPART_SHUTTING_DOWN'));
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(new RampartError('RAMPART_UPSTREAM_UNAVAILABLE', `${this.name} is not connected`));
+      }, this.config.timeouts.connectMs);
+      const onAbort = () => {
+        cleanup();
+        reject(new RampartError('RAMPART_CANCELLED'));
+      };
+      const wake = () => {
+        cleanup();
+        if (this.status === 'ready') resolve();
+        else reject(new RampartError('RAMPART_SHUTTING_DOWN'));
+      };
+      const cleanup = () => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+        this.waiters = this.waiters.filter((w) => w !== wake);
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.waiters.push(wake);
+    });
+  }
+
+  private createTransport(era: Era): MessageTransport {
+    const config = this.config;
+    if (isStdioServer(config)) {
+      const env: Record<string, string> = {};
+      for (const key of INHERITED_ENV) {
+        const value = process.env[key];
+        if (value !== undefined) env[key] = value;
+      }
+      Object.assign(env, config.env);
+      const cwd = path.resolve(this.baseDir, config.cwd ?? '.');
+      const resolved = resolveCommand(config.command, config.args, cwd);
+      return new StdioTransport({ ...resolved, cwd, env }, this.log);
+    }
+    if (config.transport === 'sse') return new LegacySseTransport(config.url, config.headers, this.log);
+    return new StreamableHttpTransport({ url: config.url, era, headers: config.headers, log: this.log });
+  }
+
+  private async connect(): Promise<void> {
+    if (this.status === 'closed') return;
+    try {
+      const isSse = !isStdioServer(this.config) && this.config.transport === 'sse';
+      let era: Era = isSse ? 'legacy' : (this.era ?? 'modern');
+      let peer = await this.open(era);
+      if (this.era === undefined && !isSse) {
+        const verdict = await this.probeModern(peer);
+        if (verdict !== 'modern') {
+          era = 'legacy';
+          // HTTP needs a legacy-shaped transport (sessions); a crashed child needs a new process.
+          if (verdict === 'crashed' || !(this.transport instanceof StdioTransport)) {
+            await peer.close().catch(() => undefined);
+            peer = await this.open(era);
+          }
+        }
+      } else if (era === 'modern') {
+        await this.discover(peer);
+      }
+      this.era = era;
+      if (era === 'legacy') await this.initializeLegacy(peer);
+      this.status = 'ready';
+      this.connectedAt = Date.now();
+      this.log.info('upstream connected', { era, protocolVersion: this.protocolVersion, pid: this.pid });
+      for (const wake of this.waiters.splice(0)) wake();
+      this.listener.onConnected(this);
+    } catch (err) {
+      if ((this.status as UpstreamStatus) === 'closed') return;
+      this.log.warn('upstream connect failed', { error: err instanceof Error ? err.message : String(err) });
+      await this.peer?.close().catch(() => undefined);
+      this.scheduleReconnect();
+    }
+  }
+
+  private async open(era: Era): Promise<RpcPeer> {
+    const transport = this.createTransport(era);
+    const peer: RpcPeer = new RpcPeer(transport, {
+      onRequest: (request, related, signal) => this.listener.onServerRequest(this, request, related, signal),
+      onNotification: (notification, related) => this.listener.onNotification(this, notification, related),
+      onClose: (reason) => {
+        if (this.peer === peer) this.handleDisconnect(reason);
+      },
+    });
+    this.transport = transport;
+    this.peer = peer;
+    await peer.start();
+    if (transport instanceof StdioTransport) this.pid = transport.pid;
+    return peer;
+  }
+
+  private async probeModern(peer: RpcPeer): Promise<'modern' | 'legacy' | 'crashed'> {
+    try {
+      const result = await peer.request('server/discover', discoverParams(), {
+        timeoutMs: Math.min(5_000, this.config.timeouts.connectMs),
+        maxTotalMs: this.config.timeouts.connectMs,
+      });
+      this.applyDiscover(result);
+      return 'modern';
+    } catch (err) {
+      if (err instanceof PeerError) return 'legacy';
+      if (err instanceof RampartError && err.code === 'RAMPART_UPSTREAM_TIMEOUT') return 'legacy';
+      // Some legacy servers exit on an unknown pre-initialize request (spec: versioning).
+      if (err instanceof RampartError && err.code === 'RAMPART_UPSTREAM_CRASHED') return 'crashed';
+      throw err;
+    }
+  }
+
+  private async discover(peer: RpcPeer): Promise<void> {
+    const result = await peer.request('server/discover', discoverParams(), {
+      timeoutMs: this.config.timeouts.connectMs,
+      maxTotalMs: this.config.timeouts.connectMs,
+    });
+    this.applyDiscover(result);
+  }
+
+  private applyDiscover(result: JsonObject): void {
+    this.protocolVersion = MODERN_VERSION;
+    this.capabilities = isObject(result['capabilities']) ? result['capabilities'] : {};
+    this.serverInfo = isObject(result['serverInfo']) ? result['serverInfo'] : undefined;
+    this.instructions = typeof result['instructions'] === 'string' ? result['instructions'] : undefined;
+  }
+
+  private async initializeLegacy(peer: RpcPeer): Promise<void> {
+    const result = await peer.request(
+      'initialize',
+      {
+        protocolVersion: LATEST_LEGACY_VERSION,
+        capabilities: LEGACY_CLIENT_CAPABILITIES,
+        clientInfo: RAMPART_INFO,
+      },
+      { timeoutMs: this.config.timeouts.connectMs, maxTotalMs: this.config.timeouts.connectMs },
+    );
+    const version = String(result['protocolVersion']);
+    if (!(LEGACY_VERSIONS as readonly string[]).includes(version)) {
+      throw new RampartError('RAMPART_UPSTREAM_PROTOCOL', `unsupported protocol version ${version}`);
+    }
+    this.protocolVersion = version;
+    this.capabilities = isObject(result['capabilities']) ? result['capabilities'] : {};
+    this.serverInfo = isObject(result['serverInfo']) ? result['serverInfo'] : undefined;
+    this.instructions = typeof result['instructions'] === 'string' ? result['instructions'] : undefined;
+    if (this.transport instanceof StreamableHttpTransport) this.transport.setNegotiatedVersion(version);
+    await peer.notify('notifications/initialized');
+    if (this.transport instanceof StreamableHttpTransport) this.transport.openGetStream();
+  }
+
+  /** Called by the transport through the peer when the connection dies. */
+  private handleDisconnect(reason: Error): void {
+    // While connecting, failures surface through the handshake's own promises instead.
+    if (this.status !== 'ready') return;
+    this.log.warn('upstream disconnected', { reason: reason.message });
+    this.status = 'down';
+    this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    if (this.status === 'closed' || this.retryTimer) return;
+    this.status = 'down';
+    const config = this.config;
+    const restart = isStdioServer(config)
+      ? config.restart
+      : { initialDelayMs: 250, maxDelayMs: 30_000, resetAfterMs: 60_000 };
+    if (this.connectedAt > 0 && Date.now() - this.connectedAt > restart.resetAfterMs)
+      this.backoffMs = restart.initialDelayMs;
+    const delay = this.backoffMs;
+    this.backoffMs = Math.min(Math.max(this.backoffMs * 2, 1), restart.maxDelayMs);
+    this.restarts++;
+    this.log.info('upstream reconnect scheduled', { delayMs: delay });
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      void this.connect();
+    }, delay);
+    this.retryTimer.unref();
+  }
+}
+
+function discoverParams(): JsonObject {
+  return {
+    _meta: {
+      [META_PROTOCOL_VERSION]: MODERN_VERSION,
+      [META_CLIENT_CAPABILITIES]: {},
+      [META_CLIENT_INFO]: { name: RAMPART_INFO.name, version: RAMPART_INFO.version },
+    },
+  };
+}
