@@ -1,0 +1,51 @@
+// Starts Rampart in-process on a free loopback port with a temporary state directory.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { configSchema } from '../../src/config/schema.ts';
+import type { RequestEvent } from '../../src/guards/pipeline.ts';
+import { createLogger } from '../../src/monitor/logger.ts';
+import { Rampart } from '../../src/runtime.ts';
+
+export const REPO = path.resolve(import.meta.dirname, '../..');
+export const NODE = process.execPath;
+export const FIXTURE = path.join(REPO, 'test/fixtures/conformance-server/main.ts');
+
+export interface Started {
+  rampart: Rampart;
+  url: string;
+  events: RequestEvent[];
+  stop(): Promise<void>;
+}
+
+/** Starts Rampart with the given (partial) config; waits until every upstream is connected. */
+export async function startRampart(partial: Record<string, unknown>, options: { waitMs?: number } = {}): Promise<Started> {
+  const stateDir = mkdtempSync(path.join(tmpdir(), 'rampart-test-'));
+  const config = configSchema.parse({ listen: { host: '127.0.0.1', port: 0 }, stateDir, log: { level: 'silent' }, ...partial });
+  const events: RequestEvent[] = [];
+  const rampart = new Rampart(config, {
+    baseDir: REPO,
+    log: createLogger(process.env['RAMPART_TEST_LOG'] === '1' ? 'debug' : 'silent'),
+    onEvent: (event) => events.push(event),
+  });
+  const url = await rampart.start();
+  const ready = await rampart.waitForUpstreams(options.waitMs ?? 20_000);
+  if (!ready) {
+    await rampart.stop();
+    throw new Error('upstreams did not connect');
+  }
+  return {
+    rampart,
+    url,
+    events,
+    stop: async () => {
+      await rampart.stop();
+      rmSync(stateDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A stdio upstream entry running the project's conformance fixture. */
+export function fixtureServer(name: string, era: 'legacy' | 'modern' | 'dual' = 'legacy', extra: Record<string, unknown> = {}) {
+  return { name, command: NODE, args: [FIXTURE, '--transport', 'stdio', '--era', era], ...extra };
+}
