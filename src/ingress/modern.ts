@@ -15,6 +15,7 @@ import {
 } from '../core/jsonrpc.ts';
 import {
   decodeHeaderValue,
+  LEGACY_VERSIONS,
   META_CLIENT_CAPABILITIES,
   META_CLIENT_INFO,
   META_LOG_LEVEL,
@@ -66,8 +67,9 @@ export function isModernRequest(req: IncomingMessage, msg: Classified): boolean 
   if (msg.kind === 'response') return false;
   const meta = msg.message.params?.['_meta'];
   if (isObject(meta) && META_PROTOCOL_VERSION in meta) return true;
+  if (header(req, 'mcp-session-id') !== undefined) return false;
   const version = header(req, 'mcp-protocol-version');
-  return version !== undefined && !version.startsWith('2024-') && !version.startsWith('2025-');
+  return version !== undefined && !(LEGACY_VERSIONS as readonly string[]).includes(version);
 }
 
 /** Header-body validation (Streamable HTTP "Server Validation"): missing or mismatched values are 400 / -32020. */

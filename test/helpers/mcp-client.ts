@@ -38,10 +38,18 @@ export interface PostOptions {
 }
 
 /** POSTs one message and reads the whole JSON or SSE answer. */
-export async function post(url: string, message: Message | undefined, options: PostOptions = {}): Promise<HttpAnswer> {
+export async function post(
+  url: string,
+  message: Message | undefined,
+  options: PostOptions = {},
+): Promise<HttpAnswer> {
   const res = await request(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...options.headers },
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      ...options.headers,
+    },
     body: options.rawBody ?? JSON.stringify(message),
     dispatcher: agent,
     signal: options.signal,
@@ -71,10 +79,13 @@ export async function post(url: string, message: Message | undefined, options: P
     await Promise.all(pending);
   } else {
     text = await res.body.text();
-    if (text.length > 0 && contentType.includes('application/json')) messages.push(JSON.parse(text) as Message);
+    if (text.length > 0 && contentType.includes('application/json'))
+      messages.push(JSON.parse(text) as Message);
   }
   const id = message?.id;
-  const response = messages.find((m) => m.method === undefined && (id === undefined || m.id === id));
+  const response =
+    messages.find((m) => m.method === undefined && (id === undefined || m.id === id)) ??
+    messages.find((m) => m.method === undefined && m.id === null);
   return { status: res.statusCode, headers: res.headers, messages, response, text };
 }
 
@@ -100,16 +111,29 @@ export class LegacyClient {
       jsonrpc: '2.0',
       id: 0,
       method: 'initialize',
-      params: { protocolVersion: LEGACY, capabilities: this.capabilities, clientInfo: { name: 'test', version: '1' } },
+      params: {
+        protocolVersion: LEGACY,
+        capabilities: this.capabilities,
+        clientInfo: { name: 'test', version: '1' },
+      },
     });
-    if (answer.status !== 200 || !answer.response?.['result']) throw new Error(`initialize failed: ${answer.status} ${answer.text}`);
+    if (answer.status !== 200 || !answer.response?.['result'])
+      throw new Error(`initialize failed: ${answer.status} ${answer.text}`);
     this.sessionId = String(answer.headers['mcp-session-id']);
     this.initializeResult = answer.response['result'] as Record<string, unknown>;
-    await post(this.url, { jsonrpc: '2.0', method: 'notifications/initialized' }, { headers: this.headers() });
+    await post(
+      this.url,
+      { jsonrpc: '2.0', method: 'notifications/initialized' },
+      { headers: this.headers() },
+    );
     return this.initializeResult;
   }
 
-  async request(method: string, params?: Record<string, unknown>, options: PostOptions = {}): Promise<HttpAnswer> {
+  async request(
+    method: string,
+    params?: Record<string, unknown>,
+    options: PostOptions = {},
+  ): Promise<HttpAnswer> {
     const id = this.nextId++;
     const message: Message = { jsonrpc: '2.0', id, method };
     if (params) message['params'] = params;
@@ -117,7 +141,11 @@ export class LegacyClient {
   }
 
   /** The result of a request, failing the test with the error when there is none. */
-  async result(method: string, params?: Record<string, unknown>, options: PostOptions = {}): Promise<Record<string, unknown>> {
+  async result(
+    method: string,
+    params?: Record<string, unknown>,
+    options: PostOptions = {},
+  ): Promise<Record<string, unknown>> {
     const answer = await this.request(method, params, options);
     const result = answer.response?.['result'];
     if (!result) throw new Error(`${method} failed: ${answer.status} ${answer.text.slice(0, 500)}`);
@@ -143,11 +171,24 @@ export function modernRequest(
   url: string,
   method: string,
   params: Record<string, unknown> = {},
-  options: { capabilities?: Record<string, unknown>; meta?: Record<string, unknown>; headers?: Record<string, string>; signal?: AbortSignal } = {},
+  options: {
+    capabilities?: Record<string, unknown>;
+    meta?: Record<string, unknown>;
+    headers?: Record<string, string>;
+    signal?: AbortSignal;
+  } = {},
 ): Promise<HttpAnswer> {
-  const headers: Record<string, string> = { 'mcp-protocol-version': MODERN, 'mcp-method': method, ...options.headers };
+  const headers: Record<string, string> = {
+    'mcp-protocol-version': MODERN,
+    'mcp-method': method,
+    ...options.headers,
+  };
   const name = params['name'] ?? params['uri'];
-  if (['tools/call', 'prompts/get', 'resources/read'].includes(method) && typeof name === 'string' && !('mcp-name' in headers)) {
+  if (
+    ['tools/call', 'prompts/get', 'resources/read'].includes(method) &&
+    typeof name === 'string' &&
+    !('mcp-name' in headers)
+  ) {
     headers['mcp-name'] = name;
   }
   const message: Message = {

@@ -19,9 +19,17 @@ export interface Started {
 }
 
 /** Starts Rampart with the given (partial) config; waits until every upstream is connected. */
-export async function startRampart(partial: Record<string, unknown>, options: { waitMs?: number } = {}): Promise<Started> {
+export async function startRampart(
+  partial: Record<string, unknown>,
+  options: { waitMs?: number } = {},
+): Promise<Started> {
   const stateDir = mkdtempSync(path.join(tmpdir(), 'rampart-test-'));
-  const config = configSchema.parse({ listen: { host: '127.0.0.1', port: 0 }, stateDir, log: { level: 'silent' }, ...partial });
+  const config = configSchema.parse({
+    listen: { host: '127.0.0.1', port: 0 },
+    stateDir,
+    log: { level: 'silent' },
+    ...partial,
+  });
   const events: RequestEvent[] = [];
   const rampart = new Rampart(config, {
     baseDir: REPO,
@@ -46,6 +54,10 @@ export async function startRampart(partial: Record<string, unknown>, options: { 
 }
 
 /** A stdio upstream entry running the project's conformance fixture. */
-export function fixtureServer(name: string, era: 'legacy' | 'modern' | 'dual' = 'legacy', extra: Record<string, unknown> = {}) {
+export function fixtureServer(
+  name: string,
+  era: 'legacy' | 'modern' | 'dual' = 'legacy',
+  extra: Record<string, unknown> = {},
+) {
   return { name, command: NODE, args: [FIXTURE, '--transport', 'stdio', '--era', era], ...extra };
 }

@@ -9,7 +9,9 @@ describe('server-everything over stdio behind Rampart', () => {
   let gw: Started;
   before(async () => {
     gw = await startRampart({
-      servers: [{ name: 'everything', command: 'npx', args: ['-y', '@modelcontextprotocol/server-everything'] }],
+      servers: [
+        { name: 'everything', command: 'npx', args: ['-y', '@modelcontextprotocol/server-everything'] },
+      ],
     });
   });
   after(() => gw.stop());
@@ -34,7 +36,9 @@ describe('server-everything over stdio behind Rampart', () => {
     assert.ok(prompts.length > 0 && prompts.every((p) => p.name.startsWith('everything__')));
     const resources = (await client.result('resources/list'))['resources'] as Array<{ uri: string }>;
     assert.ok(resources.length > 0 && resources.every((r) => r.uri.startsWith('rampart://everything/')));
-    const templates = (await client.result('resources/templates/list'))['resourceTemplates'] as Array<{ uriTemplate: string }>;
+    const templates = (await client.result('resources/templates/list'))['resourceTemplates'] as Array<{
+      uriTemplate: string;
+    }>;
     assert.ok(templates.length > 0);
     assert.equal(await client.close(), 200);
   });
@@ -42,7 +46,10 @@ describe('server-everything over stdio behind Rampart', () => {
   it('calls a tool and reads a resource through the URI mapping (round trip)', async () => {
     const client = new LegacyClient(gw.url);
     await client.initialize();
-    const echo = await client.result('tools/call', { name: 'everything__echo', arguments: { message: 'hello' } });
+    const echo = await client.result('tools/call', {
+      name: 'everything__echo',
+      arguments: { message: 'hello' },
+    });
     assert.match(JSON.stringify(echo['content']), /hello/);
     const resources = (await client.result('resources/list'))['resources'] as Array<{ uri: string }>;
     const first = resources[0]!;
@@ -59,7 +66,10 @@ describe('server-everything over stdio behind Rampart', () => {
     assert.equal(result['resultType'], 'complete');
     assert.equal(typeof result['ttlMs'], 'number');
     assert.equal(result['cacheScope'], 'private');
-    const call = await modernRequest(gw.url, 'tools/call', { name: 'everything__echo', arguments: { message: 'modern' } });
+    const call = await modernRequest(gw.url, 'tools/call', {
+      name: 'everything__echo',
+      arguments: { message: 'modern' },
+    });
     assert.match(JSON.stringify(call.response?.['result']), /modern/);
   });
 

@@ -5,13 +5,20 @@ import { after, before, describe, it } from 'node:test';
 import { LegacyClient, modernRequest } from '../helpers/mcp-client.ts';
 import { type Started, startRampart } from '../helpers/rampart.ts';
 
-const SAMPLING_ANSWER = { role: 'assistant', content: { type: 'text', text: 'sampled-by-client' }, model: 'test-model', stopReason: 'endTurn' };
+const SAMPLING_ANSWER = {
+  role: 'assistant',
+  content: { type: 'text', text: 'sampled-by-client' },
+  model: 'test-model',
+  stopReason: 'endTurn',
+};
 
 describe('server-to-client requests through Rampart', () => {
   let gw: Started;
   before(async () => {
     gw = await startRampart({
-      servers: [{ name: 'everything', command: 'npx', args: ['-y', '@modelcontextprotocol/server-everything'] }],
+      servers: [
+        { name: 'everything', command: 'npx', args: ['-y', '@modelcontextprotocol/server-everything'] },
+      ],
     });
   });
   after(() => gw.stop());
@@ -55,7 +62,10 @@ describe('server-to-client requests through Rampart', () => {
   });
 
   it('bridges to a modern client as MRTR input_required with a signed requestState', async () => {
-    const params = { name: 'everything__trigger-sampling-request', arguments: { prompt: 'hi', maxTokens: 5 } };
+    const params = {
+      name: 'everything__trigger-sampling-request',
+      arguments: { prompt: 'hi', maxTokens: 5 },
+    };
     const first = await modernRequest(gw.url, 'tools/call', params, { capabilities: { sampling: {} } });
     const pending = first.response?.['result'] as Record<string, unknown>;
     assert.equal(pending['resultType'], 'input_required');
@@ -65,10 +75,23 @@ describe('server-to-client requests through Rampart', () => {
     const state = String(pending['requestState']);
 
     const tampered = `${state.slice(0, -3)}AAA`;
-    const bad = await modernRequest(gw.url, 'tools/call', { ...params, requestState: tampered, inputResponses: { [key]: SAMPLING_ANSWER } }, { capabilities: { sampling: {} } });
-    assert.equal((bad.response?.['error'] as { data: { code: string } }).data.code, 'RAMPART_INVALID_REQUEST_STATE');
+    const bad = await modernRequest(
+      gw.url,
+      'tools/call',
+      { ...params, requestState: tampered, inputResponses: { [key]: SAMPLING_ANSWER } },
+      { capabilities: { sampling: {} } },
+    );
+    assert.equal(
+      (bad.response?.['error'] as { data: { code: string } }).data.code,
+      'RAMPART_INVALID_REQUEST_STATE',
+    );
 
-    const retry = await modernRequest(gw.url, 'tools/call', { ...params, requestState: state, inputResponses: { [key]: SAMPLING_ANSWER } }, { capabilities: { sampling: {} } });
+    const retry = await modernRequest(
+      gw.url,
+      'tools/call',
+      { ...params, requestState: state, inputResponses: { [key]: SAMPLING_ANSWER } },
+      { capabilities: { sampling: {} } },
+    );
     const done = retry.response?.['result'] as Record<string, unknown>;
     assert.equal(done['resultType'], 'complete');
     assert.match(JSON.stringify(done), /sampled-by-client/);
