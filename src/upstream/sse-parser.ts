@@ -38,14 +38,22 @@ export function createSseParser(onEvent: (event: SseEvent) => void): (chunk: str
       sawField = true;
     }
   };
+  // A CRLF split across two chunks must count as one line end, not two.
+  let pendingCR = false;
   return (chunk: string) => {
+    if (chunk === '') return;
+    if (pendingCR && chunk.charCodeAt(0) === 10) chunk = chunk.slice(1);
+    pendingCR = false;
     buffer += chunk;
     let start = 0;
     for (let i = 0; i < buffer.length; i++) {
       const c = buffer.charCodeAt(i);
       if (c === 10 || c === 13) {
         line(buffer.slice(start, i));
-        if (c === 13 && buffer.charCodeAt(i + 1) === 10) i++;
+        if (c === 13) {
+          if (i + 1 === buffer.length) pendingCR = true;
+          else if (buffer.charCodeAt(i + 1) === 10) i++;
+        }
         start = i + 1;
       }
     }

@@ -199,3 +199,14 @@ export function modernRequest(
   };
   return post(url, message, { headers, signal: options.signal });
 }
+
+/** The JSON-RPC error of an answer; fails when the answer carries none. */
+export function rpcError(answer: HttpAnswer): {
+  code: number;
+  message: string;
+  data: { code?: string } & Record<string, unknown>;
+} {
+  const error = answer.response?.['error'];
+  if (!error) throw new Error(`expected a JSON-RPC error, got ${answer.status} ${answer.text.slice(0, 300)}`);
+  return error as { code: number; message: string; data: { code?: string } & Record<string, unknown> };
+}

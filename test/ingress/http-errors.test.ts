@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { request } from 'undici';
 import { DEMO_SERVER_MAIN } from '../../src/demo/location.ts';
-import { LegacyClient, MODERN, modernMeta, modernRequest, post } from '../helpers/mcp-client.ts';
+import { LegacyClient, MODERN, modernMeta, modernRequest, post, rpcError } from '../helpers/mcp-client.ts';
 import { NODE, type Started, startRampart } from '../helpers/rampart.ts';
 
 function codeOf(answer: { response?: Record<string, unknown> | undefined }): string | undefined {
@@ -122,7 +122,7 @@ describe('MCP endpoint error handling', () => {
       { headers: { 'mcp-method': 'prompts/list' } },
     );
     assert.equal(missing.status, 400);
-    assert.equal((missing.response?.['error'] as { code: number }).code, -32020);
+    assert.equal(rpcError(missing).code, -32020);
     const wrongName = await modernRequest(
       gw.url,
       'tools/call',
@@ -130,7 +130,7 @@ describe('MCP endpoint error handling', () => {
       { headers: { 'mcp-name': 'other' } },
     );
     assert.equal(wrongName.status, 400);
-    assert.equal((wrongName.response?.['error'] as { code: number }).code, -32020);
+    assert.equal(rpcError(wrongName).code, -32020);
     const encoded = await modernRequest(
       gw.url,
       'tools/call',
@@ -156,7 +156,7 @@ describe('MCP endpoint error handling', () => {
     assert.deepEqual(error.data.supported, [MODERN]);
     const unknown = await modernRequest(gw.url, 'no/such/method');
     assert.equal(unknown.status, 404);
-    assert.equal((unknown.response?.['error'] as { code: number }).code, -32601);
+    assert.equal(rpcError(unknown).code, -32601);
   });
 
   it('answers other HTTP methods with 405 and unknown paths with 404', async () => {

@@ -2,7 +2,7 @@
 // request caused them: on the POST stream for legacy clients, as MRTR input_required for modern clients.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { LegacyClient, modernRequest } from '../helpers/mcp-client.ts';
+import { LegacyClient, modernRequest, rpcError } from '../helpers/mcp-client.ts';
 import { type Started, startRampart } from '../helpers/rampart.ts';
 
 const SAMPLING_ANSWER = {
@@ -81,10 +81,7 @@ describe('server-to-client requests through Rampart', () => {
       { ...params, requestState: tampered, inputResponses: { [key]: SAMPLING_ANSWER } },
       { capabilities: { sampling: {} } },
     );
-    assert.equal(
-      (bad.response?.['error'] as { data: { code: string } }).data.code,
-      'RAMPART_INVALID_REQUEST_STATE',
-    );
+    assert.equal(rpcError(bad).data.code, 'RAMPART_INVALID_REQUEST_STATE');
 
     const retry = await modernRequest(
       gw.url,
