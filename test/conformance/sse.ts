@@ -16,9 +16,11 @@ export async function* readSse(body: ReadableStream<Uint8Array>): AsyncGenerator
   let seen = false;
   for await (const chunk of body.pipeThrough(new TextDecoderStream())) {
     buffer += chunk;
-    const lines = buffer.split(/\r\n|\n|\r/);
-    // The last piece may be an incomplete line (or the first half of a CRLF): keep it for the next chunk.
-    buffer = lines.pop() ?? '';
+    // A trailing CR may be the first half of a CRLF split across chunks: hold it back with the last,
+    // possibly incomplete, line.
+    const heldCR = buffer.endsWith('\r');
+    const lines = (heldCR ? buffer.slice(0, -1) : buffer).split(/\r\n|\n|\r/);
+    buffer = (lines.pop() ?? '') + (heldCR ? '\r' : '');
     for (const line of lines) {
       if (line === '') {
         if (seen) yield { event: event || 'message', data: data.join('\n'), id };
