@@ -341,7 +341,7 @@ export class Gateway implements UpstreamListener {
       if (own === undefined) continue;
       if (upstream.status !== 'ready') {
         if (this.ns(upstream).namespace === '') continue;
-        throw new RampartError('RAMPART_UPSTREAM_UNAVAILABLE', `${upstream.name} is not connected`);
+        await upstream.whenReady(call.signal); // a restarting child gets its connect timeout to come back
       }
       if (await this.isListed(upstream, kind, own, call)) {
         return { upstream, params: { ...call.params, name: own } };

@@ -160,7 +160,8 @@ export class Upstream {
     return { ...params, _meta: modernMeta };
   }
 
-  private whenReady(signal: AbortSignal): Promise<void> {
+  /** Resolves when connected; fails with RAMPART_UPSTREAM_UNAVAILABLE after the connect timeout. */
+  whenReady(signal: AbortSignal): Promise<void> {
     if (this.status === 'ready') return Promise.resolve();
     if (this.status === 'closed') return Promise.reject(new RampartError('RAMPART_SHUTTING_DOWN'));
     return new Promise((resolve, reject) => {
