@@ -29,7 +29,16 @@ async function main(): Promise<number> {
   const config = configSchema.parse({
     listen: { host: '127.0.0.1', port: 0 },
     stateDir,
-    servers: [{ name: 'conformance', url, namespace: '', timeouts: { connectMs: CONNECT_WAIT_MS, requestMs: 20_000 } }],
+    servers: [
+      {
+        name: 'conformance',
+        url,
+        namespace: '',
+        // Diagnostics only (never set by run.ts): pin the era to see what lies behind a wrong era probe.
+        era: process.env['RAMPART_HARNESS_ERA'] ?? 'auto',
+        timeouts: { connectMs: CONNECT_WAIT_MS, requestMs: 20_000 },
+      },
+    ],
     limits: { shutdownGraceMs: 1_000 },
     log: { level: (process.env['RAMPART_HARNESS_LOG'] as LogLevel | undefined) ?? 'debug' },
   });
