@@ -210,3 +210,55 @@ export function rpcError(answer: HttpAnswer): {
   if (!error) throw new Error(`expected a JSON-RPC error, got ${answer.status} ${answer.text.slice(0, 300)}`);
   return error as { code: number; message: string; data: { code?: string } & Record<string, unknown> };
 }
+
+export interface OpenStream {
+  status: number;
+  messages: Message[];
+  /** Resolves with the first message (already received or future) that matches. */
+  next(match: (m: Message) => boolean, timeoutMs?: number): Promise<Message>;
+  close(): void;
+}
+
+/** Opens a long-lived stream (legacy GET or modern subscriptions/listen) and collects its messages as they come. */
+export async function openStream(url: string, init: { method: 'GET' | 'POST'; headers: Record<string, string>; body?: Message }): Promise<OpenStream> {
+  const controller = new AbortController();
+  const res = await request(url, {
+    method: init.method,
+    headers: { accept: 'application/json, text/event-stream', 'content-type': 'application/json', ...init.headers },
+    body: init.body ? JSON.stringify(init.body) : null,
+    signal: controller.signal,
+    dispatcher: agent,
+  });
+  const messages: Message[] = [];
+  const waiters: Array<() => void> = [];
+  const feed = createSseParser((event) => {
+    if (event.data === '') return;
+    messages.push(JSON.parse(event.data) as Message);
+    for (const wake of waiters.splice(0)) wake();
+  });
+  res.body.setEncoding('utf8');
+  void (async () => {
+    try {
+      for await (const chunk of res.body) feed(chunk as string);
+    } catch {
+      // aborted by close()
+    }
+  })();
+  return {
+    status: res.statusCode,
+    messages,
+    async next(match, timeoutMs = 5000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const found = messages.find(match);
+        if (found) return found;
+        if (Date.now() > deadline) throw new Error(`no matching message; got ${JSON.stringify(messages)}`);
+        await new Promise<void>((resolve) => {
+          waiters.push(resolve);
+          setTimeout(resolve, 50);
+        });
+      }
+    },
+    close: () => controller.abort(),
+  };
+}
