@@ -49,6 +49,7 @@ export class Rampart {
       separator: config.separator,
       signer: createTokenSigner(this.store.secret('token-hmac')),
       mrtrStateTtlMs: config.limits.mrtrStateTtlMs,
+      listPageSize: config.limits.listPageSize,
       log: this.log,
     });
     for (const server of config.servers) {

@@ -147,6 +147,15 @@ const limits = z
       .positive()
       .default(30 * 60_000)
       .describe('A session without traffic for this long is closed; its id then answers 404.'),
+    listPageSize: z
+      .number()
+      .int()
+      .positive()
+      .max(10_000)
+      .default(500)
+      .describe(
+        'Items per page of the merged tools/prompts/resources lists Rampart returns (opaque signed cursors).',
+      ),
     mrtrStateTtlMs: z
       .number()
       .int()
@@ -192,7 +201,7 @@ export const configSchema = z
     stateDir: z
       .string()
       .default('.rampart')
-      .describe('Directory for state (SQLite database, keys); relative to the working directory.'),
+      .describe("Directory for state (SQLite database, keys); relative to the config file's directory."),
     separator: z
       .string()
       .regex(/^[A-Za-z0-9_.-]{1,4}$/)
@@ -204,6 +213,7 @@ export const configSchema = z
       maxJsonDepth: 64,
       maxSessions: 1000,
       sessionIdleMs: 30 * 60_000,
+      listPageSize: 500,
       mrtrStateTtlMs: 5 * 60_000,
       shutdownGraceMs: 10_000,
     }),

@@ -13,7 +13,6 @@ import { exposeName, exposeUri, type Namespacing, ownName, ownUri, uriNamespace 
 import { MODERN_VERSIONS, RAMPART_INFO } from './protocol.ts';
 import type { TokenSigner } from './signed-token.ts';
 
-const PAGE_SIZE = 500;
 const MAX_INPUT_ROUNDS = 16;
 const LIST_KIND_BY_METHOD: Record<string, ListKind> = {
   'tools/list': 'tools',
@@ -43,6 +42,7 @@ export interface GatewayOptions {
   separator: string;
   signer: TokenSigner;
   mrtrStateTtlMs: number;
+  listPageSize: number;
   log: Logger;
 }
 
@@ -314,10 +314,11 @@ export class Gateway implements UpstreamListener {
       }),
     );
     for (const items of results) all.push(...items);
-    const page = all.slice(offset, offset + PAGE_SIZE);
+    const size = this.options.listPageSize;
+    const page = all.slice(offset, offset + size);
     const result: JsonObject = { [kind]: page };
-    if (offset + PAGE_SIZE < all.length) {
-      result['nextCursor'] = this.options.signer.sign('cursor', { k: kind, o: offset + PAGE_SIZE });
+    if (offset + size < all.length) {
+      result['nextCursor'] = this.options.signer.sign('cursor', { k: kind, o: offset + size });
     }
     return result;
   }

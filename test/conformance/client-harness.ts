@@ -51,7 +51,9 @@ async function main(): Promise<number> {
       return 1;
     }
     const upstream = rampart.gateway.upstreams[0];
-    log(`upstream connected: era ${upstream?.era}, protocol ${upstream?.protocolVersion}; Rampart at ${gatewayUrl}`);
+    log(
+      `upstream connected: era ${upstream?.era}, protocol ${upstream?.protocolVersion}; Rampart at ${gatewayUrl}`,
+    );
     await driveScenario(scenario, gatewayUrl, log);
     log('scenario flow completed');
     return 0;

@@ -46,13 +46,16 @@ export class McpHttpClient {
   }
 
   /** initialize + notifications/initialized; declares the client capabilities the scenarios need. */
-  async initialize(capabilities: Json = { elicitation: { form: {} }, sampling: {}, roots: {} }): Promise<Json> {
+  async initialize(
+    capabilities: Json = { elicitation: { form: {} }, sampling: {}, roots: {} },
+  ): Promise<Json> {
     const result = await this.request('initialize', {
       protocolVersion: PROTOCOL_VERSION,
       capabilities,
       clientInfo: { name: 'rampart-conformance-harness', version: '0.1.0' },
     });
-    this.protocolVersion = typeof result['protocolVersion'] === 'string' ? result['protocolVersion'] : undefined;
+    this.protocolVersion =
+      typeof result['protocolVersion'] === 'string' ? result['protocolVersion'] : undefined;
     this.serverInfo = isJson(result['serverInfo']) ? result['serverInfo'] : undefined;
     this.serverCapabilities = isJson(result['capabilities']) ? result['capabilities'] : {};
     await this.notify('notifications/initialized');
@@ -101,7 +104,10 @@ export class McpHttpClient {
         continue;
       }
       if ('method' in message) {
-        this.options.onNotification?.(String(message['method']), isJson(message['params']) ? message['params'] : undefined);
+        this.options.onNotification?.(
+          String(message['method']),
+          isJson(message['params']) ? message['params'] : undefined,
+        );
         continue;
       }
       if (message['id'] === id) {

@@ -14,7 +14,8 @@ export function acceptWithDefaults(params: Json | undefined): Json {
   const content: Json = {};
   if (typeof properties === 'object' && properties !== null) {
     for (const [name, spec] of Object.entries(properties as Json)) {
-      if (typeof spec === 'object' && spec !== null && 'default' in spec) content[name] = (spec as Json)['default'];
+      if (typeof spec === 'object' && spec !== null && 'default' in spec)
+        content[name] = (spec as Json)['default'];
     }
   }
   return { action: 'accept', content };
@@ -23,7 +24,12 @@ export function acceptWithDefaults(params: Json | undefined): Json {
 const answerServerRequests: ServerRequestHandler = async (method, params) => {
   if (method === 'elicitation/create') return acceptWithDefaults(params);
   if (method === 'sampling/createMessage') {
-    return { role: 'assistant', content: { type: 'text', text: 'ok' }, model: 'harness', stopReason: 'endTurn' };
+    return {
+      role: 'assistant',
+      content: { type: 'text', text: 'ok' },
+      model: 'harness',
+      stopReason: 'endTurn',
+    };
   }
   if (method === 'roots/list') return { roots: [] };
   throw new Error(`unexpected server request ${method}`);
@@ -45,7 +51,8 @@ async function callTool(client: McpHttpClient, name: string, args: Json, log: Lo
 async function listAndCall(client: McpHttpClient, name: string, args: Json, log: Log): Promise<Json> {
   const names = toolNames(await client.request('tools/list'));
   log(`tools/list -> ${names.join(', ') || '(none)'}`);
-  if (!names.includes(name)) throw new Error(`tool ${name} is not exposed by Rampart (got: ${names.join(', ')})`);
+  if (!names.includes(name))
+    throw new Error(`tool ${name} is not exposed by Rampart (got: ${names.join(', ')})`);
   return callTool(client, name, args, log);
 }
 

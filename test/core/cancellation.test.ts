@@ -8,7 +8,13 @@ import { fixtureServer, type Started, startRampart } from '../helpers/rampart.ts
 describe('cancellation through Rampart', () => {
   let gw: Started;
   before(async () => {
-    gw = await startRampart({ servers: [fixtureServer('fx', 'legacy', { timeouts: { requestMs: 1000, maxTotalMs: 60_000, connectMs: 10_000 } })] });
+    gw = await startRampart({
+      servers: [
+        fixtureServer('fx', 'legacy', {
+          timeouts: { requestMs: 1000, maxTotalMs: 60_000, connectMs: 10_000 },
+        }),
+      ],
+    });
   });
   after(() => gw.stop());
 
@@ -29,12 +35,19 @@ describe('cancellation through Rampart', () => {
   it('treats a closed modern response stream as cancellation', async () => {
     const upstream = gw.rampart.gateway.upstreams[0]!;
     const controller = new AbortController();
-    const pending = modernRequest(gw.url, 'tools/call', { name: 'fx__slow', arguments: { ms: 5000 } }, { signal: controller.signal });
+    const pending = modernRequest(
+      gw.url,
+      'tools/call',
+      { name: 'fx__slow', arguments: { ms: 5000 } },
+      { signal: controller.signal },
+    );
     await waitFor(() => upstream.soleInFlight() !== undefined);
     controller.abort();
     await assert.rejects(pending);
     await waitFor(() => upstream.soleInFlight() === undefined);
-    const event = await waitFor(() => gw.events.find((e) => e.era === 'modern' && e.code === 'RAMPART_CANCELLED'));
+    const event = await waitFor(() =>
+      gw.events.find((e) => e.era === 'modern' && e.code === 'RAMPART_CANCELLED'),
+    );
     assert.equal(event.decision, 'errored');
   });
 
@@ -42,12 +55,19 @@ describe('cancellation through Rampart', () => {
     const client = new LegacyClient(gw.url);
     await client.initialize();
     // 3 s of work with progress every 300 ms outlives the 1 s idle timeout because progress resets it.
-    const withProgress = await client.request('tools/call', { name: 'fx__slow', arguments: { ms: 3000 }, _meta: { progressToken: 7 } });
+    const withProgress = await client.request('tools/call', {
+      name: 'fx__slow',
+      arguments: { ms: 3000 },
+      _meta: { progressToken: 7 },
+    });
     assert.match(JSON.stringify(withProgress.response?.['result']), /slept 3000ms/);
     const progress = withProgress.messages.filter((m) => m.method === 'notifications/progress');
     assert.ok(progress.length >= 5);
     const silent = await client.request('tools/call', { name: 'fx__slow', arguments: { ms: 3000 } });
-    assert.equal((silent.response?.['error'] as { data: { code: string } }).data.code, 'RAMPART_UPSTREAM_TIMEOUT');
+    assert.equal(
+      (silent.response?.['error'] as { data: { code: string } }).data.code,
+      'RAMPART_UPSTREAM_TIMEOUT',
+    );
     await client.close();
   });
 });

@@ -23,7 +23,10 @@ describe('concurrency', () => {
       Array.from({ length: 20 }, async (_, k) => {
         const text = `s${n}-c${k}`;
         const answer = await client.request('tools/call', { name: 'fx__echo', arguments: { text } });
-        assert.equal(JSON.stringify(answer.response?.['result']), JSON.stringify({ content: [{ type: 'text', text }] }));
+        assert.equal(
+          JSON.stringify(answer.response?.['result']),
+          JSON.stringify({ content: [{ type: 'text', text }] }),
+        );
       }),
     );
     const modern = Array.from({ length: 200 }, async (_, k) => {

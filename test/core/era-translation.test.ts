@@ -7,7 +7,12 @@ import { after, before, describe, it } from 'node:test';
 import { LegacyClient, modernRequest } from '../helpers/mcp-client.ts';
 import { FIXTURE, fixtureServer, NODE, type Started, startRampart } from '../helpers/rampart.ts';
 
-const ANSWER = { role: 'assistant', content: { type: 'text', text: 'forty-two' }, model: 'm', stopReason: 'endTurn' };
+const ANSWER = {
+  role: 'assistant',
+  content: { type: 'text', text: 'forty-two' },
+  model: 'm',
+  stopReason: 'endTurn',
+};
 
 async function mrtrRoundTrip(url: string, name: string): Promise<Record<string, unknown>> {
   const params = { name, arguments: { prompt: 'question' } };
@@ -28,7 +33,9 @@ describe('era translation', () => {
   let gw: Started;
   let httpFixture: ChildProcess;
   before(async () => {
-    httpFixture = spawn(NODE, [FIXTURE, '--transport', 'http', '--port', '0', '--era', 'modern'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    httpFixture = spawn(NODE, [FIXTURE, '--transport', 'http', '--port', '0', '--era', 'modern'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     const url = await new Promise<string>((resolve, reject) => {
       httpFixture.stderr?.on('data', (chunk: Buffer) => {
         const match = /listening (http:\S+)/.exec(chunk.toString());
@@ -37,7 +44,11 @@ describe('era translation', () => {
       httpFixture.once('exit', () => reject(new Error('fixture exited')));
     });
     gw = await startRampart({
-      servers: [fixtureServer('modern', 'modern'), fixtureServer('legacy', 'legacy'), { name: 'remote', url }],
+      servers: [
+        fixtureServer('modern', 'modern'),
+        fixtureServer('legacy', 'legacy'),
+        { name: 'remote', url },
+      ],
     });
   });
   after(async () => {
@@ -84,7 +95,10 @@ describe('era translation', () => {
   });
 
   it('refuses to ask a client for input it did not declare', async () => {
-    const answer = await modernRequest(gw.url, 'tools/call', { name: 'legacy__test_sampling', arguments: { prompt: 'q' } });
+    const answer = await modernRequest(gw.url, 'tools/call', {
+      name: 'legacy__test_sampling',
+      arguments: { prompt: 'q' },
+    });
     const result = answer.response?.['result'] as Record<string, unknown> | undefined;
     assert.notEqual(result?.['resultType'], 'input_required');
   });

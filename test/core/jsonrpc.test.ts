@@ -8,9 +8,15 @@ import { RampartError } from '../../src/errors.ts';
 describe('JSON-RPC classification', () => {
   it('classifies requests, notifications and responses', () => {
     assert.equal(classifyMessage({ jsonrpc: '2.0', id: 1, method: 'ping' }).kind, 'request');
-    assert.equal(classifyMessage({ jsonrpc: '2.0', method: 'notifications/initialized' }).kind, 'notification');
+    assert.equal(
+      classifyMessage({ jsonrpc: '2.0', method: 'notifications/initialized' }).kind,
+      'notification',
+    );
     assert.equal(classifyMessage({ jsonrpc: '2.0', id: 'a', result: {} }).kind, 'response');
-    assert.equal(classifyMessage({ jsonrpc: '2.0', id: 'a', error: { code: 1, message: 'x' } }).kind, 'response');
+    assert.equal(
+      classifyMessage({ jsonrpc: '2.0', id: 'a', error: { code: 1, message: 'x' } }).kind,
+      'response',
+    );
   });
 
   it('rejects null ids, huge ids, unsafe integers and non-object params', () => {

@@ -56,19 +56,30 @@ describe('change notifications', () => {
         jsonrpc: '2.0',
         id: 'listen-1',
         method: 'subscriptions/listen',
-        params: { _meta: modernMeta(), notifications: { toolsListChanged: true, resourceSubscriptions: [WATCHED] } },
+        params: {
+          _meta: modernMeta(),
+          notifications: { toolsListChanged: true, resourceSubscriptions: [WATCHED] },
+        },
       },
     });
     const ack = await listen.next(() => true);
     assert.equal(ack.method, 'notifications/subscriptions/acknowledged');
-    const ackParams = ack['params'] as { notifications: Record<string, unknown>; _meta: Record<string, unknown> };
+    const ackParams = ack['params'] as {
+      notifications: Record<string, unknown>;
+      _meta: Record<string, unknown>;
+    };
     assert.equal(ackParams._meta['io.modelcontextprotocol/subscriptionId'], 'listen-1');
     assert.deepEqual(ackParams.notifications, { toolsListChanged: true, resourceSubscriptions: [WATCHED] });
     await modernRequest(gw.url, 'tools/call', { name: 'fx__test_trigger_prompt_change', arguments: {} });
     await modernRequest(gw.url, 'tools/call', { name: 'fx__test_trigger_tool_change', arguments: {} });
     await modernRequest(gw.url, 'tools/call', { name: 'fx__touch_resource', arguments: {} });
     const changed = await listen.next((m) => m.method === 'notifications/tools/list_changed');
-    assert.equal((changed['params'] as { _meta: Record<string, unknown> })._meta['io.modelcontextprotocol/subscriptionId'], 'listen-1');
+    assert.equal(
+      (changed['params'] as { _meta: Record<string, unknown> })._meta[
+        'io.modelcontextprotocol/subscriptionId'
+      ],
+      'listen-1',
+    );
     const updated = await listen.next((m) => m.method === 'notifications/resources/updated');
     assert.equal((updated['params'] as { uri: string }).uri, WATCHED);
     assert.ok(!listen.messages.some((m) => m.method === 'notifications/prompts/list_changed'));

@@ -79,7 +79,13 @@ describe('pipeline', () => {
   it('denies with the guard code and rule id, and never calls the upstream', async () => {
     const events: RequestEvent[] = [];
     const pipeline = new Pipeline(
-      [{ name: 'policy', phase: 'request', check: () => ({ kind: 'deny', code: 'RAMPART_UNKNOWN_TOOL', ruleId: 'policy:1', reason: 'no' }) }],
+      [
+        {
+          name: 'policy',
+          phase: 'request',
+          check: () => ({ kind: 'deny', code: 'RAMPART_UNKNOWN_TOOL', ruleId: 'policy:1', reason: 'no' }),
+        },
+      ],
       { record: (e) => events.push(e) },
     );
     let called = false;
@@ -88,7 +94,10 @@ describe('pipeline', () => {
         called = true;
         return {};
       }),
-      (err: unknown) => err instanceof RampartError && err.code === 'RAMPART_UNKNOWN_TOOL' && err.data?.['ruleId'] === 'policy:1',
+      (err: unknown) =>
+        err instanceof RampartError &&
+        err.code === 'RAMPART_UNKNOWN_TOOL' &&
+        err.data?.['ruleId'] === 'policy:1',
     );
     assert.equal(called, false);
     assert.equal(events[0]!.decision, 'denied');
@@ -108,13 +117,18 @@ describe('pipeline', () => {
       ],
       { record: () => undefined },
     );
-    await assert.rejects(pipeline.run(call(), async () => ({})), { code: 'RAMPART_INTERNAL' });
+    await assert.rejects(
+      pipeline.run(call(), async () => ({})),
+      { code: 'RAMPART_INTERNAL' },
+    );
   });
 
   it('records upstream failures as errored with their code', async () => {
     const events: RequestEvent[] = [];
     const pipeline = new Pipeline([], { record: (e) => events.push(e) });
-    await assert.rejects(pipeline.run(call(), async () => Promise.reject(new RampartError('RAMPART_UPSTREAM_TIMEOUT'))));
+    await assert.rejects(
+      pipeline.run(call(), async () => Promise.reject(new RampartError('RAMPART_UPSTREAM_TIMEOUT'))),
+    );
     assert.equal(events[0]!.decision, 'errored');
     assert.equal(events[0]!.code, 'RAMPART_UPSTREAM_TIMEOUT');
   });

@@ -220,11 +220,18 @@ export interface OpenStream {
 }
 
 /** Opens a long-lived stream (legacy GET or modern subscriptions/listen) and collects its messages as they come. */
-export async function openStream(url: string, init: { method: 'GET' | 'POST'; headers: Record<string, string>; body?: Message }): Promise<OpenStream> {
+export async function openStream(
+  url: string,
+  init: { method: 'GET' | 'POST'; headers: Record<string, string>; body?: Message },
+): Promise<OpenStream> {
   const controller = new AbortController();
   const res = await request(url, {
     method: init.method,
-    headers: { accept: 'application/json, text/event-stream', 'content-type': 'application/json', ...init.headers },
+    headers: {
+      accept: 'application/json, text/event-stream',
+      'content-type': 'application/json',
+      ...init.headers,
+    },
     body: init.body ? JSON.stringify(init.body) : null,
     signal: controller.signal,
     dispatcher: agent,

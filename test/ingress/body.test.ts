@@ -6,7 +6,8 @@ import { jsonDepth, parseJsonBody } from '../../src/ingress/body.ts';
 
 function depthOf(value: unknown): number {
   if (Array.isArray(value)) return 1 + Math.max(0, ...value.map(depthOf));
-  if (value !== null && typeof value === 'object') return 1 + Math.max(0, ...Object.values(value).map(depthOf));
+  if (value !== null && typeof value === 'object')
+    return 1 + Math.max(0, ...Object.values(value).map(depthOf));
   return 0;
 }
 
@@ -20,7 +21,9 @@ describe('request body', () => {
   });
 
   it('rejects deep nesting before parsing', () => {
-    assert.throws(() => parseJsonBody(Buffer.from('['.repeat(100) + ']'.repeat(100)), 64), { code: 'RAMPART_JSON_TOO_DEEP' });
+    assert.throws(() => parseJsonBody(Buffer.from('['.repeat(100) + ']'.repeat(100)), 64), {
+      code: 'RAMPART_JSON_TOO_DEEP',
+    });
     assert.deepEqual(parseJsonBody(Buffer.from('{"a":[1]}'), 2), { a: [1] });
   });
 });

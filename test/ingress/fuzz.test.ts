@@ -13,7 +13,10 @@ describe('ingress fuzzing', () => {
   let gw: Started;
   let session: LegacyClient;
   before(async () => {
-    gw = await startRampart({ servers: [{ name: 'demo', command: NODE, args: [DEMO_SERVER_MAIN] }], limits: { maxBodyBytes: 65_536 } });
+    gw = await startRampart({
+      servers: [{ name: 'demo', command: NODE, args: [DEMO_SERVER_MAIN] }],
+      limits: { maxBodyBytes: 65_536 },
+    });
     session = new LegacyClient(gw.url);
     await session.initialize();
   });
@@ -22,9 +25,23 @@ describe('ingress fuzzing', () => {
   const message = fc.record(
     {
       jsonrpc: fc.oneof(fc.constant('2.0'), fc.string(), fc.integer()),
-      id: fc.oneof(fc.integer(), fc.bigInt().map(String), fc.string({ maxLength: 2000 }), fc.constant(null), fc.double()),
+      id: fc.oneof(
+        fc.integer(),
+        fc.bigInt().map(String),
+        fc.string({ maxLength: 2000 }),
+        fc.constant(null),
+        fc.double(),
+      ),
       method: fc.oneof(
-        fc.constantFrom('tools/call', 'tools/list', 'resources/read', 'prompts/get', 'initialize', 'ping', 'completion/complete'),
+        fc.constantFrom(
+          'tools/call',
+          'tools/list',
+          'resources/read',
+          'prompts/get',
+          'initialize',
+          'ping',
+          'completion/complete',
+        ),
         fc.string(),
         fc.integer(),
       ),
@@ -45,8 +62,14 @@ describe('ingress fuzzing', () => {
   it('answers arbitrary bodies with a clear error and no stack trace, with and without a session', async () => {
     await fc.assert(
       fc.asyncProperty(body, fc.boolean(), async (raw, withSession) => {
-        const answer = await post(gw.url, undefined, { rawBody: raw, headers: withSession ? session.headers() : {} });
-        assert.ok(answer.status < 500 || answer.status === 503, `HTTP ${answer.status}: ${answer.text.slice(0, 200)}`);
+        const answer = await post(gw.url, undefined, {
+          rawBody: raw,
+          headers: withSession ? session.headers() : {},
+        });
+        assert.ok(
+          answer.status < 500 || answer.status === 503,
+          `HTTP ${answer.status}: ${answer.text.slice(0, 200)}`,
+        );
         assert.doesNotMatch(answer.text, STACK);
         if (answer.status >= 400) assert.ok(answer.response?.['error'], answer.text.slice(0, 200));
       }),

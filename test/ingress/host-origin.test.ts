@@ -13,7 +13,13 @@ describe('Host and Origin validation', () => {
   });
 
   it('refuses foreign or missing hosts', () => {
-    for (const host of [undefined, 'evil.com', 'localhost.evil.com', '127.0.0.1.nip.io', 'gateway.internal:9999']) {
+    for (const host of [
+      undefined,
+      'evil.com',
+      'localhost.evil.com',
+      '127.0.0.1.nip.io',
+      'gateway.internal:9999',
+    ]) {
       assert.equal(checkHostOrigin(host, undefined, policy), 'RAMPART_HOST_FORBIDDEN', String(host));
     }
     assert.equal(checkHostOrigin('gateway.internal:8443', undefined, policy), undefined);

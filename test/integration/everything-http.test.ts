@@ -19,9 +19,14 @@ function freePort(): Promise<number> {
   });
 }
 
-async function startEverything(mode: 'streamableHttp' | 'sse'): Promise<{ child: ChildProcess; port: number }> {
+async function startEverything(
+  mode: 'streamableHttp' | 'sse',
+): Promise<{ child: ChildProcess; port: number }> {
   const port = await freePort();
-  const child = spawn(NODE, [EVERYTHING, mode], { env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(NODE, [EVERYTHING, mode], {
+    env: { ...process.env, PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server-everything ${mode} did not start`)), 15_000);
     const onData = (chunk: Buffer) => {
@@ -44,7 +49,9 @@ for (const mode of ['streamableHttp', 'sse'] as const) {
     before(async () => {
       upstream = await startEverything(mode);
       const url = `http://127.0.0.1:${upstream.port}/${mode === 'sse' ? 'sse' : 'mcp'}`;
-      gw = await startRampart({ servers: [{ name: 'remote', url, transport: mode === 'sse' ? 'sse' : 'streamable-http' }] });
+      gw = await startRampart({
+        servers: [{ name: 'remote', url, transport: mode === 'sse' ? 'sse' : 'streamable-http' }],
+      });
     });
     after(async () => {
       await gw.stop();
@@ -60,19 +67,32 @@ for (const mode of ['streamableHttp', 'sse'] as const) {
       await client.initialize();
       const tools = (await client.result('tools/list'))['tools'] as Array<{ name: string }>;
       assert.ok(tools.some((t) => t.name === 'remote__echo'));
-      const echo = await client.result('tools/call', { name: 'remote__echo', arguments: { message: `via ${mode}` } });
+      const echo = await client.result('tools/call', {
+        name: 'remote__echo',
+        arguments: { message: `via ${mode}` },
+      });
       assert.match(JSON.stringify(echo), new RegExp(`via ${mode}`));
       const sampled = await client.request(
         'tools/call',
         { name: 'remote__trigger-sampling-request', arguments: { prompt: 'x', maxTokens: 3 } },
-        { onRequest: () => ({ role: 'assistant', content: { type: 'text', text: 'from-client' }, model: 'm', stopReason: 'endTurn' }) },
+        {
+          onRequest: () => ({
+            role: 'assistant',
+            content: { type: 'text', text: 'from-client' },
+            model: 'm',
+            stopReason: 'endTurn',
+          }),
+        },
       );
       assert.match(JSON.stringify(sampled.response?.['result']), /from-client/);
       await client.close();
     });
 
     it('serves a modern client statelessly', async () => {
-      const answer = await modernRequest(gw.url, 'tools/call', { name: 'remote__echo', arguments: { message: 'modern' } });
+      const answer = await modernRequest(gw.url, 'tools/call', {
+        name: 'remote__echo',
+        arguments: { message: 'modern' },
+      });
       assert.match(JSON.stringify(answer.response?.['result']), /modern/);
     });
   });

@@ -17,7 +17,12 @@ describe('server-filesystem and server-memory behind Rampart', () => {
     gw = await startRampart({
       servers: [
         { name: 'fs', command: 'npx', args: ['-y', '@modelcontextprotocol/server-filesystem', dir] },
-        { name: 'memory', command: 'npx', args: ['-y', '@modelcontextprotocol/server-memory'], env: { MEMORY_FILE_PATH: path.join(dir, 'memory.jsonl') } },
+        {
+          name: 'memory',
+          command: 'npx',
+          args: ['-y', '@modelcontextprotocol/server-memory'],
+          env: { MEMORY_FILE_PATH: path.join(dir, 'memory.jsonl') },
+        },
       ],
     });
   });
@@ -29,7 +34,9 @@ describe('server-filesystem and server-memory behind Rampart', () => {
   it('aggregates both servers under their namespaces', async () => {
     const client = new LegacyClient(gw.url);
     await client.initialize();
-    const names = ((await client.result('tools/list'))['tools'] as Array<{ name: string }>).map((t) => t.name);
+    const names = ((await client.result('tools/list'))['tools'] as Array<{ name: string }>).map(
+      (t) => t.name,
+    );
     assert.ok(names.includes('fs__read_text_file'));
     assert.ok(names.includes('memory__create_entities'));
     await client.close();
@@ -38,11 +45,20 @@ describe('server-filesystem and server-memory behind Rampart', () => {
   it('reads and writes inside the allowed directory and is refused outside it', async () => {
     const client = new LegacyClient(gw.url);
     await client.initialize();
-    const read = await client.result('tools/call', { name: 'fs__read_text_file', arguments: { path: path.join(dir, 'hello.txt') } });
+    const read = await client.result('tools/call', {
+      name: 'fs__read_text_file',
+      arguments: { path: path.join(dir, 'hello.txt') },
+    });
     assert.match(JSON.stringify(read), /hello from disk/);
-    await client.result('tools/call', { name: 'fs__write_file', arguments: { path: path.join(dir, 'out.txt'), content: 'written' } });
+    await client.result('tools/call', {
+      name: 'fs__write_file',
+      arguments: { path: path.join(dir, 'out.txt'), content: 'written' },
+    });
     assert.equal(readFileSync(path.join(dir, 'out.txt'), 'utf8'), 'written');
-    const outside = await client.result('tools/call', { name: 'fs__read_text_file', arguments: { path: '/etc/hostname' } });
+    const outside = await client.result('tools/call', {
+      name: 'fs__read_text_file',
+      arguments: { path: '/etc/hostname' },
+    });
     assert.equal(outside['isError'], true);
     await client.close();
   });

@@ -13,7 +13,9 @@ function parse(chunks: string[]): SseEvent[] {
 
 describe('SSE parser', () => {
   it('parses events with ids, names, comments and an empty priming event', () => {
-    const events = parse([': comment\r\nid: 1\r\ndata:\r\n\r\nevent: endpoint\ndata: /messages?x=1\n\ndata: {"a":\ndata: 1}\n\n']);
+    const events = parse([
+      ': comment\r\nid: 1\r\ndata:\r\n\r\nevent: endpoint\ndata: /messages?x=1\n\ndata: {"a":\ndata: 1}\n\n',
+    ]);
     assert.deepEqual(events, [
       { event: 'message', data: '', id: '1' },
       { event: 'endpoint', data: '/messages?x=1', id: '1' },

@@ -9,7 +9,11 @@ describe('stdio upstream supervision', () => {
   let gw: Started;
   before(async () => {
     gw = await startRampart({
-      servers: [fixtureServer('fx', 'legacy', { restart: { initialDelayMs: 50, maxDelayMs: 1000, resetAfterMs: 60_000 } })],
+      servers: [
+        fixtureServer('fx', 'legacy', {
+          restart: { initialDelayMs: 50, maxDelayMs: 1000, resetAfterMs: 60_000 },
+        }),
+      ],
     });
   });
   after(() => gw.stop());
