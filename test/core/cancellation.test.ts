@@ -2,7 +2,7 @@
 // request (which reports it), and the client gets no response for a cancelled legacy request.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { LegacyClient, modernRequest } from '../helpers/mcp-client.ts';
+import { LegacyClient, modernRequest, rpcError } from '../helpers/mcp-client.ts';
 import { fixtureServer, type Started, startRampart } from '../helpers/rampart.ts';
 
 describe('cancellation through Rampart', () => {
@@ -64,10 +64,7 @@ describe('cancellation through Rampart', () => {
     const progress = withProgress.messages.filter((m) => m.method === 'notifications/progress');
     assert.ok(progress.length >= 5);
     const silent = await client.request('tools/call', { name: 'fx__slow', arguments: { ms: 3000 } });
-    assert.equal(
-      (silent.response?.['error'] as { data: { code: string } }).data.code,
-      'RAMPART_UPSTREAM_TIMEOUT',
-    );
+    assert.equal(rpcError(silent).data.code, 'RAMPART_UPSTREAM_TIMEOUT');
     await client.close();
   });
 });

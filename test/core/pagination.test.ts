@@ -1,7 +1,7 @@
 // Lists merged from several upstreams are paged by Rampart with opaque signed cursors; a forged cursor is refused.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { LegacyClient, modernRequest, rpcError } from '../helpers/mcp-client.ts';
+import { LegacyClient, modernRequest, rpcError, rpcResult } from '../helpers/mcp-client.ts';
 import { fixtureServer, type Started, startRampart } from '../helpers/rampart.ts';
 
 describe('merged pagination', () => {
@@ -36,7 +36,7 @@ describe('merged pagination', () => {
 
   it('refuses a forged or altered cursor with -32602', async () => {
     const first = await modernRequest(gw.url, 'tools/list');
-    const cursor = String((first.response?.['result'] as Record<string, unknown>)['nextCursor']);
+    const cursor = String(rpcResult(first)['nextCursor']);
     const forged = await modernRequest(gw.url, 'tools/list', { cursor: `${cursor.slice(0, -2)}xx` });
     assert.equal(rpcError(forged).code, -32602);
     assert.equal(rpcError(forged).data.code, 'RAMPART_INVALID_CURSOR');

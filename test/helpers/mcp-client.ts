@@ -269,3 +269,11 @@ export async function openStream(
     close: () => controller.abort(),
   };
 }
+
+/** The JSON-RPC result of an answer; fails when the answer carries none. */
+export function rpcResult(answer: HttpAnswer): Record<string, unknown> {
+  const result = answer.response?.['result'];
+  if (!result)
+    throw new Error(`expected a JSON-RPC result, got ${answer.status} ${answer.text.slice(0, 300)}`);
+  return result as Record<string, unknown>;
+}
