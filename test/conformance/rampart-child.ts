@@ -43,15 +43,19 @@ export async function startRampart(options: RampartChildOptions): Promise<Rampar
   writeFileSync(configPath, `${JSON.stringify(config, null, 2)}\n`);
   let stdout = '';
   let announce: (url: string) => void = () => undefined;
-  const child = start(options.node, [path.join(options.root, 'src/cli/main.ts'), 'serve', '--config', configPath], {
-    cwd: options.dir,
-    logFile: path.join(options.dir, 'rampart.log'),
-    onStdout: (text) => {
-      stdout += text;
-      const match = LISTENING.exec(stdout);
-      if (match?.[1]) announce(match[1]);
+  const child = start(
+    options.node,
+    [path.join(options.root, 'src/cli/main.ts'), 'serve', '--config', configPath],
+    {
+      cwd: options.dir,
+      logFile: path.join(options.dir, 'rampart.log'),
+      onStdout: (text) => {
+        stdout += text;
+        const match = LISTENING.exec(stdout);
+        if (match?.[1]) announce(match[1]);
+      },
     },
-  });
+  );
   const deadline = Date.now() + options.timeoutMs;
   try {
     // One promise settled by whichever comes first; later events are no-ops (no stray rejections).
@@ -66,7 +70,9 @@ export async function startRampart(options: RampartChildOptions): Promise<Rampar
       };
       void child.exited.then((code) => {
         clearTimeout(timer);
-        reject(new Error(`rampart exited with code ${code} before listening (see ${options.dir}/rampart.log)`));
+        reject(
+          new Error(`rampart exited with code ${code} before listening (see ${options.dir}/rampart.log)`),
+        );
       });
     });
     await waitForFixture(url, deadline);

@@ -65,8 +65,16 @@ export function judge(
   const problems: string[] = [];
   for (const check of entry.checks) {
     if (check.status === 'FAILURE' || (warningsFail && check.status === 'WARNING')) {
+      const label = `${check.status} ${check.name ?? check.id}`;
       const what = check.errorMessage ?? check.description ?? '';
-      problems.push(`${check.status} ${check.name ?? check.id}${what ? `: ${what}` : ''}`);
+      // Some checks repeat their name as the message ("Expected Check Missing: x"): print it once.
+      problems.push(
+        what && !what.includes(check.name ?? check.id)
+          ? `${label}: ${what}`
+          : what
+            ? `${check.status} ${what}`
+            : label,
+      );
     }
   }
   if (!entry.checks.some((check) => check.status === 'SUCCESS')) problems.push('no check passed');

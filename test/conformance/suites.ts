@@ -85,13 +85,15 @@ export function scenariosRun(mode: Suite['mode'], output: string): string[] {
 export function loadExpectedFailures(file: string): Map<string, string> {
   const doc = parse(readFileSync(file, 'utf8')) as { client?: Record<string, string> } | null;
   const extra = Object.keys(doc ?? {}).filter((key) => key !== 'client');
-  if (extra.length > 0) throw new Error(`${file}: only a "client" section is allowed, not ${extra.join(', ')}`);
+  if (extra.length > 0)
+    throw new Error(`${file}: only a "client" section is allowed, not ${extra.join(', ')}`);
   const entries = Object.entries(doc?.client ?? {});
   for (const [scenario, reason] of entries) {
     if (!scenario.startsWith('auth/')) {
       throw new Error(`${file}: only auth/* client scenarios may be listed, not ${scenario}`);
     }
-    if (typeof reason !== 'string' || reason.trim() === '') throw new Error(`${file}: ${scenario} needs a reason`);
+    if (typeof reason !== 'string' || reason.trim() === '')
+      throw new Error(`${file}: ${scenario} needs a reason`);
   }
   return new Map(entries);
 }

@@ -33,7 +33,9 @@ export async function startRampart(
   const events: RequestEvent[] = [];
   const rampart = new Rampart(config, {
     baseDir: REPO,
-    log: createLogger(process.env['RAMPART_TEST_LOG'] === '1' ? 'debug' : 'silent'),
+    log: options.logSink
+      ? createLogger('info', {}, options.logSink)
+      : createLogger(process.env['RAMPART_TEST_LOG'] === '1' ? 'debug' : 'silent'),
     onEvent: (event) => events.push(event),
   });
   const url = await rampart.start();

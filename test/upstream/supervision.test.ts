@@ -34,6 +34,24 @@ describe('stdio upstream supervision', () => {
     await client.close();
   });
 
+  it("captures the child's stderr into Rampart's log, attributed to the server", async () => {
+    const lines: string[] = [];
+    const other = await startRampart(
+      { servers: [fixtureServer('fx', 'legacy')] },
+      { logSink: (line) => lines.push(line) },
+    );
+    const client = new LegacyClient(other.url);
+    await client.initialize();
+    await client.request('tools/call', { name: 'fx__crash', arguments: {} });
+    await other.stop();
+    const records = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    const stderr = records.find(
+      (r) => r['msg'] === 'upstream stderr' && /crash tool called/.test(String(r['line'])),
+    );
+    assert.equal(stderr?.['server'], 'fx');
+    assert.ok(records.some((r) => r['msg'] === 'upstream spawned' && r['server'] === 'fx'));
+  });
+
   it('stops children on shutdown by closing stdin first', async () => {
     const other = await startRampart({ servers: [fixtureServer('fx', 'legacy')] });
     const pid = other.rampart.gateway.upstreams[0]!.pid!;
