@@ -94,9 +94,8 @@ describe('RpcPeer', () => {
       maxTotalMs: 250,
       onProgress: () => undefined,
     });
-    const token = ((transport.sent[0] as JsonRpcRequest).params?.['_meta'] as Record<string, unknown>)[
-      'progressToken'
-    ];
+    const meta = (transport.sent[0] as JsonRpcRequest).params!['_meta'] as Record<string, unknown>;
+    const token = meta['progressToken'];
     let settled = false;
     pending.catch(() => {
       settled = true;
