@@ -21,7 +21,7 @@ export interface Started {
 /** Starts Rampart with the given (partial) config; waits until every upstream is connected. */
 export async function startRampart(
   partial: Record<string, unknown>,
-  options: { waitMs?: number } = {},
+  options: { waitMs?: number; logSink?: (line: string) => void } = {},
 ): Promise<Started> {
   const stateDir = mkdtempSync(path.join(tmpdir(), 'rampart-test-'));
   const config = configSchema.parse({

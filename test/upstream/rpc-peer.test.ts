@@ -81,7 +81,7 @@ describe('RpcPeer', () => {
     t.mock.timers.tick(101);
     await assert.rejects(pending, { code: 'RAMPART_UPSTREAM_TIMEOUT' });
     await tick();
-    const cancel = transport.sent.at(-1) as { method: string; params: { requestId: number } };
+    const cancel = transport.sent.at(-1) as unknown as { method: string; params: { requestId: number } };
     assert.equal(cancel.method, 'notifications/cancelled');
     assert.equal(cancel.params.requestId, (transport.sent[0] as JsonRpcRequest).id);
   });
