@@ -9,11 +9,14 @@ export interface Check {
   status: string;
   description?: string;
   errorMessage?: string;
+  details?: Record<string, unknown>;
 }
 
 export interface ScenarioResult {
   scenario: string;
   passed: boolean;
+  /** No check succeeded: the scenario's assertions never ran. */
+  vacuous: boolean;
   /** Why it failed, one short phrase per problem (check names, "no check passed", ...). */
   problems: string[];
   checks: Check[];
@@ -51,20 +54,28 @@ export function readChecks(outDir: string, prefix: string): Map<string, { checks
 
 /**
  * The verdict for one scenario. Like the tool: any FAILURE fails it, and in client mode so does any WARNING
- * (the tool's client suite marks those ✗ too). Stricter than the tool: a scenario in which no check succeeded
- * fails, because then the scenario's assertions never ran (e.g. the mock never saw the request it checks).
+ * (the tool's client suite marks those ✗ too). Stricter than the tool in client mode: a scenario in which no
+ * check succeeded fails, because the mock never saw what it checks (e.g. Rampart never sent `initialize`). In
+ * server mode a scenario may legitimately declare itself not applicable (INFO only); it passes but is flagged.
  */
 export function judge(
   scenario: string,
   entry: { checks: Check[]; dir: string } | undefined,
-  warningsFail: boolean,
+  mode: 'server' | 'client',
 ): ScenarioResult {
   if (!entry) {
-    return { scenario, passed: false, problems: ['no checks.json was written'], checks: [], dir: undefined };
+    return {
+      scenario,
+      passed: false,
+      vacuous: false,
+      problems: ['no checks.json was written'],
+      checks: [],
+      dir: undefined,
+    };
   }
   const problems: string[] = [];
   for (const check of entry.checks) {
-    if (check.status === 'FAILURE' || (warningsFail && check.status === 'WARNING')) {
+    if (check.status === 'FAILURE' || (mode === 'client' && check.status === 'WARNING')) {
       const label = `${check.status} ${check.name ?? check.id}`;
       const what = check.errorMessage ?? check.description ?? '';
       // Some checks repeat their name as the message ("Expected Check Missing: x"): print it once.
@@ -77,6 +88,17 @@ export function judge(
       );
     }
   }
-  if (!entry.checks.some((check) => check.status === 'SUCCESS')) problems.push('no check passed');
-  return { scenario, passed: problems.length === 0, problems, checks: entry.checks, dir: entry.dir };
+  const vacuous = !entry.checks.some((check) => check.status === 'SUCCESS');
+  if (vacuous) {
+    const info = entry.checks.filter((check) => check.status === 'INFO').at(-1);
+    const last = info ? ` (last INFO: ${info.description ?? info.id}${detailMessage(info)})` : '';
+    problems.push(`no check passed${last}`);
+  }
+  const passed = mode === 'client' ? problems.length === 0 : !problems.some((p) => !p.startsWith('no check'));
+  return { scenario, passed, vacuous, problems, checks: entry.checks, dir: entry.dir };
+}
+
+function detailMessage(check: Check): string {
+  const message = check.details?.['message'];
+  return typeof message === 'string' ? `: ${message}` : '';
 }

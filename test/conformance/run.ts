@@ -42,7 +42,7 @@ function score(suite: Suite, ctx: Context, output: string, outDir: string, timed
   const names = [...new Set([...scenariosRun(suite.mode, output), ...checks.keys()])];
   // A scored scenario the suite never reached (crash, time limit) is a failure, not an omission.
   for (const name of suite.scored ?? []) if (!names.includes(name)) names.push(name);
-  const results = names.map((name) => judge(name, checks.get(name), suite.mode === 'client'));
+  const results = names.map((name) => judge(name, checks.get(name), suite.mode));
   const expected = suite.mode === 'client' ? ctx.expected : new Map<string, string>();
   const counted = results.filter((r) => !expected.has(r.scenario) && (suite.scored?.has(r.scenario) ?? true));
   const notScored = results.filter((r) => suite.scored !== undefined && !suite.scored.has(r.scenario));
@@ -53,6 +53,8 @@ function score(suite: Suite, ctx: Context, output: string, outDir: string, timed
     const bad = notScored.filter((r) => !r.passed).map((r) => r.scenario);
     line += ` (not scored by the requirement set: ${notScored.length} run, ${bad.length} failing${bad.length ? `: ${bad.join(', ')}` : ''})`;
   }
+  const hollow = counted.filter((r) => r.passed && r.vacuous).map((r) => r.scenario);
+  if (hollow.length > 0) line += ` (passed without a successful check: ${hollow.join(', ')})`;
   if (timedOut) line += ` [suite stopped at its time limit]`;
   if (results.length === 0) line += ' [the suite ran no scenario; see its log]';
   const extraLines: string[] = [];
@@ -66,6 +68,7 @@ function score(suite: Suite, ctx: Context, output: string, outDir: string, timed
   const details = [
     `${suite.name}`,
     ...failing.map(describeFailure),
+    ...counted.filter((r) => r.passed && r.vacuous).map((r) => `${describeFailure(r)} [passed, vacuously]`),
     ...notScored.filter((r) => !r.passed).map((r) => `${describeFailure(r)} [not scored]`),
     ...results
       .filter((r) => expected.has(r.scenario) && !r.passed)
