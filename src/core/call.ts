@@ -17,6 +17,8 @@ export interface DownstreamCall {
   readonly sessionId: string | undefined;
   /** Aborted on notifications/cancelled (legacy) or a closed response stream (modern). */
   readonly signal: AbortSignal;
+  /** `Mcp-Param-*` headers of a modern HTTP request (lower-case names), forwarded to modern HTTP upstreams. */
+  readonly paramHeaders: Readonly<Record<string, string>>;
   /** Filled in by the gateway once the request is routed, for the request's event. */
   readonly trace: { server: string | undefined };
   /** Sends a notification related to this request (progress, log) on its response stream. */

@@ -10,6 +10,7 @@ import { Catalog, LIST_METHODS, type ListKind } from './catalog.ts';
 import { isObject, type JsonObject, type JsonRpcNotification, type JsonRpcRequest } from './jsonrpc.ts';
 import { type Exchange, MrtrBridge } from './mrtr-bridge.ts';
 import { exposeName, exposeUri, type Namespacing, ownName, ownUri, uriNamespace } from './names.ts';
+import { paramHeaderMismatch } from './param-headers.ts';
 import { MODERN_VERSIONS, RAMPART_INFO } from './protocol.ts';
 import type { TokenSigner } from './signed-token.ts';
 
@@ -344,25 +345,35 @@ export class Gateway implements UpstreamListener {
         if (this.ns(upstream).namespace === '') continue;
         await upstream.whenReady(call.signal); // a restarting child gets its connect timeout to come back
       }
-      if (await this.isListed(upstream, kind, own, call)) {
+      const item = await this.listedItem(upstream, kind, own, call);
+      if (item) {
+        if (kind === 'tools' && call.era === 'modern') this.checkParamHeaders(call, item);
         return { upstream, params: { ...call.params, name: own } };
       }
     }
     throw new RampartError(code, `Unknown ${kind === 'tools' ? 'tool' : 'prompt'}: ${exposed}`);
   }
 
-  private async isListed(
+  private async listedItem(
     upstream: Upstream,
     kind: 'tools' | 'prompts',
     own: string,
     call: DownstreamCall,
-  ): Promise<boolean> {
-    if (!this.catalog.supports(upstream, kind)) return false;
-    const names = async () =>
-      (await this.catalog.list(upstream, kind, this.neutralOptions(call))).some((i) => i['name'] === own);
-    if (await names()) return true;
+  ): Promise<JsonObject | undefined> {
+    if (!this.catalog.supports(upstream, kind)) return undefined;
+    const find = async () =>
+      (await this.catalog.list(upstream, kind, this.neutralOptions(call))).find((i) => i['name'] === own);
+    const found = await find();
+    if (found) return found;
     this.catalog.invalidate(upstream, kind); // a tool added since the last list may not be cached yet
-    return names();
+    return find();
+  }
+
+  /** Mcp-Param-* headers must agree with the x-mcp-header arguments Rampart is about to forward. */
+  private checkParamHeaders(call: DownstreamCall, tool: JsonObject): void {
+    const args = isObject(call.params?.['arguments']) ? call.params['arguments'] : undefined;
+    const problem = paramHeaderMismatch(tool['inputSchema'], args, call.paramHeaders);
+    if (problem) throw new RampartError('RAMPART_HEADER_MISMATCH', problem);
   }
 
   private tryResolveUri(exposed: string): { upstream: Upstream; own: string } | undefined {

@@ -180,6 +180,7 @@ export function legacyCall(
     sessionId: session.id,
     signal,
     trace: { server: undefined },
+    paramHeaders: {},
     notify: (notification) => channel.send(notification),
     sendRequest: (method, params, abort) =>
       new Promise<JsonObject>((resolve, reject) => {

@@ -29,6 +29,13 @@ import type { ListenHub } from './listen-hub.ts';
 import { errorOf, replyError } from './reply.ts';
 import { type Channel, ResponseChannel } from './response-channel.ts';
 
+/** Modern errors that the transport answers at the HTTP level too, whether Rampart or the upstream raised them. */
+const MODERN_ERROR_STATUS: Record<number, number> = {
+  [-32020]: 400,
+  [-32021]: 400,
+  [-32022]: 400,
+  [-32601]: 404,
+};
 const CACHEABLE = new Set([
   'tools/list',
   'prompts/list',
@@ -72,15 +79,22 @@ export function isModernRequest(req: IncomingMessage, msg: Classified): boolean 
   return version !== undefined && !(LEGACY_VERSIONS as readonly string[]).includes(version);
 }
 
-/** Header-body validation (Streamable HTTP "Server Validation"): missing or mismatched values are 400 / -32020. */
+/**
+ * Header-body validation (Streamable HTTP "Server Validation"): a missing or mismatched header is 400 / -32020,
+ * checked before the version itself so that a header/body disagreement is never reported as "unsupported".
+ */
 function validateHeaders(req: IncomingMessage, request: JsonRpcRequest): string {
   const meta = request.params?.['_meta'];
   const bodyVersion = isObject(meta) ? meta[META_PROTOCOL_VERSION] : undefined;
-  const headerVersion = header(req, 'mcp-protocol-version');
-  if (headerVersion === undefined) throw mismatch('MCP-Protocol-Version header is required.');
   if (typeof bodyVersion !== 'string') {
     throw new RampartError('RAMPART_INVALID_PARAMS', `_meta["${META_PROTOCOL_VERSION}"] is required.`);
   }
+  if (!isObject((meta as JsonObject)[META_CLIENT_CAPABILITIES])) {
+    throw new RampartError('RAMPART_INVALID_PARAMS', `_meta["${META_CLIENT_CAPABILITIES}"] is required.`);
+  }
+  const headerVersion = header(req, 'mcp-protocol-version');
+  if (headerVersion === undefined) throw mismatch('MCP-Protocol-Version header is required.');
+  if (headerVersion !== bodyVersion) throw mismatch('MCP-Protocol-Version header does not match the body.');
   if (!(MODERN_VERSIONS as readonly string[]).includes(bodyVersion)) {
     throw new RampartError(
       'RAMPART_UNSUPPORTED_PROTOCOL_VERSION',
@@ -91,7 +105,6 @@ function validateHeaders(req: IncomingMessage, request: JsonRpcRequest): string 
       },
     );
   }
-  if (headerVersion !== bodyVersion) throw mismatch('MCP-Protocol-Version header does not match the body.');
   const method = header(req, 'mcp-method');
   if (method === undefined) throw mismatch('Mcp-Method header is required.');
   if (method !== request.method) throw mismatch('Mcp-Method header does not match the body.');
@@ -137,7 +150,7 @@ export async function handleModernPost(
   res.on('close', () => {
     if (!channel.closed || !res.writableFinished) controller.abort();
   });
-  const call = modernCall(request, version, channel, controller.signal);
+  const call = modernCall(request, version, channel, controller.signal, paramHeadersOf(req));
   if (request.method === 'subscriptions/listen') {
     deps.listeners.open(call, channel);
     return;
@@ -153,12 +166,8 @@ export async function handleModernPost(
     channel.finish(success(request.id, decorate(request.method, result)));
   } catch (err) {
     if (controller.signal.aborted) return; // the client closed the stream: nothing more may be sent
-    const error = err instanceof RampartError && err.code === 'RAMPART_METHOD_NOT_FOUND' ? err : undefined;
-    if (error && !channel.closed) {
-      replyError(res, error, request.id);
-      return;
-    }
-    channel.finish(failure(request.id, errorOf(err)));
+    const error = errorOf(err);
+    channel.finish(failure(request.id, error), MODERN_ERROR_STATUS[error.code] ?? 200);
   }
 }
 
@@ -174,11 +183,22 @@ export function decorate(method: string, result: JsonObject): JsonObject {
   return out;
 }
 
+/** The Mcp-Param-* headers of a request, which intermediaries must forward unchanged. */
+export function paramHeadersOf(req: IncomingMessage | undefined): Record<string, string> {
+  const found: Record<string, string> = {};
+  if (!req) return found;
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (name.startsWith('mcp-param-') && typeof value === 'string') found[name] = value;
+  }
+  return found;
+}
+
 export function modernCall(
   request: JsonRpcRequest,
   version: string,
   channel: Channel,
   signal: AbortSignal,
+  paramHeaders: Record<string, string> = {},
 ): DownstreamCall {
   const meta = isObject(request.params?.['_meta']) ? request.params['_meta'] : {};
   const logLevel = meta[META_LOG_LEVEL];
@@ -194,6 +214,7 @@ export function modernCall(
     sessionId: undefined,
     signal,
     trace: { server: undefined },
+    paramHeaders,
     notify: (notification) => channel.send(notification),
     sendRequest: undefined,
   };

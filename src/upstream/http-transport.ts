@@ -68,7 +68,7 @@ export class StreamableHttpTransport implements MessageTransport {
       .catch(() => undefined);
   }
 
-  async send(message: JsonRpcMessage): Promise<void> {
+  async send(message: JsonRpcMessage, extraHeaders?: Readonly<Record<string, string>>): Promise<void> {
     if (this.closed) throw new RampartError('RAMPART_UPSTREAM_UNAVAILABLE');
     if (
       this.options.era === 'modern' &&
@@ -87,7 +87,10 @@ export class StreamableHttpTransport implements MessageTransport {
     try {
       const res = await request(this.options.url, {
         method: 'POST',
-        headers: this.headersFor(message),
+        headers:
+          extraHeaders && this.options.era === 'modern'
+            ? { ...extraHeaders, ...this.headersFor(message) }
+            : this.headersFor(message),
         body: JSON.stringify(message),
         signal: controller.signal,
         dispatcher: this.agent,

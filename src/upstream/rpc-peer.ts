@@ -23,6 +23,8 @@ export interface OutgoingOptions {
   signal?: AbortSignal;
   /** Called for each progress notification; its presence makes Rampart send a progressToken upstream. */
   onProgress?: (params: JsonObject) => void;
+  /** Extra HTTP headers for this request (Mcp-Param-* passthrough). */
+  headers?: Readonly<Record<string, string>>;
   /** Opaque owner of the call (the downstream request) for routing server-to-client traffic. */
   owner?: unknown;
 }
@@ -132,7 +134,7 @@ export class RpcPeer {
       if (progressToken !== undefined) this.byProgressToken.set(progressToken, entry);
       const message: JsonRpcRequest = { jsonrpc: '2.0', id, method };
       if (outParams !== undefined) message.params = outParams;
-      this.transport.send(message).catch((err: unknown) => {
+      this.transport.send(message, options.headers).catch((err: unknown) => {
         if (!this.pending.has(id)) return;
         entry.cleanup();
         reject(err instanceof RampartError ? err : new RampartError('RAMPART_UPSTREAM_UNAVAILABLE'));

@@ -13,6 +13,7 @@ export interface TransportHandlers {
 
 export interface MessageTransport {
   start(handlers: TransportHandlers): Promise<void>;
-  send(message: JsonRpcMessage): Promise<void>;
+  /** `headers` are extra HTTP headers for this one message (ignored by wires without headers). */
+  send(message: JsonRpcMessage, headers?: Readonly<Record<string, string>>): Promise<void>;
   close(): Promise<void>;
 }

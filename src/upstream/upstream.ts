@@ -68,6 +68,7 @@ export interface CallOptions {
   signal: AbortSignal;
   onProgress: ((params: JsonObject) => void) | undefined;
   downstream: DownstreamContext;
+  headers?: Readonly<Record<string, string>>;
 }
 
 export class Upstream {
@@ -117,6 +118,7 @@ export class Upstream {
       signal: options.signal,
       onProgress: options.onProgress,
       owner: options.owner,
+      ...(options.headers ? { headers: options.headers } : {}),
     });
   }
 

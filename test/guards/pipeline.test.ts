@@ -19,6 +19,7 @@ function call(params: Record<string, unknown> = { name: 'fs__read' }): Downstrea
     sessionId: 's1',
     signal: new AbortController().signal,
     trace: { server: 'fs' },
+    paramHeaders: {},
     notify: () => undefined,
     sendRequest: undefined,
   };

@@ -154,6 +154,35 @@ describe('MCP endpoint error handling', () => {
     const error = version.response?.['error'] as { code: number; data: { supported: string[] } };
     assert.equal(error.code, -32022);
     assert.deepEqual(error.data.supported, [MODERN]);
+    const disagree = await post(
+      gw.url,
+      {
+        jsonrpc: '2.0',
+        id: 6,
+        method: 'tools/list',
+        params: { _meta: { ...modernMeta(), 'io.modelcontextprotocol/protocolVersion': '2099-01-01' } },
+      },
+      { headers: { 'mcp-protocol-version': MODERN, 'mcp-method': 'tools/list' } },
+    );
+    assert.equal(disagree.status, 400);
+    assert.equal(
+      rpcError(disagree).code,
+      -32020,
+      'a header/body disagreement is a mismatch, not an unsupported version',
+    );
+    const noCapabilities = await post(
+      gw.url,
+      {
+        jsonrpc: '2.0',
+        id: 7,
+        method: 'server/discover',
+        params: { _meta: { 'io.modelcontextprotocol/protocolVersion': MODERN } },
+      },
+      { headers: { 'mcp-protocol-version': MODERN, 'mcp-method': 'server/discover' } },
+    );
+    assert.equal(noCapabilities.status, 400);
+    assert.equal(rpcError(noCapabilities).code, -32602);
+    assert.equal(noCapabilities.response?.['id'], 7);
     const unknown = await modernRequest(gw.url, 'no/such/method');
     assert.equal(unknown.status, 404);
     assert.equal(rpcError(unknown).code, -32601);
