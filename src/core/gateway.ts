@@ -175,6 +175,7 @@ export class Gateway implements UpstreamListener {
   onConnected(upstream: Upstream): void {
     this.catalog.invalidate(upstream);
     this.pushLogLevel();
+    if (upstream.era === 'modern') void upstream.watchResources(this.watchedUris(upstream));
     for (const key of this.subscriptions.keys()) {
       const [name, uri] = key.split('\u0000') as [string, string];
       if (name === upstream.name) void this.sendSubscribe(upstream, uri, 'resources/subscribe');
@@ -274,6 +275,7 @@ export class Gateway implements UpstreamListener {
         clientInfo: call.clientInfo,
         logLevel: call.logLevel,
       },
+      headers: call.paramHeaders,
     };
   }
 
@@ -497,9 +499,21 @@ export class Gateway implements UpstreamListener {
     const after = Math.max(0, before + delta);
     if (after === 0) this.subscriptions.delete(key);
     else this.subscriptions.set(key, after);
+    if (upstream.era === 'modern') {
+      // Modern upstreams have no resources/subscribe: their listen stream names the watched URIs.
+      if ((before === 0) !== (after === 0)) await upstream.watchResources(this.watchedUris(upstream));
+      return;
+    }
     if (before === 0 && after > 0) await this.sendSubscribe(upstream, own, 'resources/subscribe');
     if (before > 0 && after === 0)
       await this.sendSubscribe(upstream, own, 'resources/unsubscribe').catch(() => undefined);
+  }
+
+  private watchedUris(upstream: Upstream): string[] {
+    const prefix = `${upstream.name}\u0000`;
+    return [...this.subscriptions.keys()]
+      .filter((k) => k.startsWith(prefix))
+      .map((k) => k.slice(prefix.length));
   }
 
   private async sendSubscribe(upstream: Upstream, own: string, method: string): Promise<void> {

@@ -18,13 +18,19 @@ import { RampartError } from '../errors.ts';
 import type { MessageTransport } from './transport.ts';
 
 export interface OutgoingOptions {
+  /** Idle timeout, reset by progress; 0 = none (long-lived streams such as subscriptions/listen). */
   timeoutMs: number;
+  /** Hard limit whatever the progress; 0 = none. */
   maxTotalMs: number;
+  /** A long-lived request that never owns server-to-client traffic (excluded from sole-in-flight attribution). */
+  background?: boolean;
   signal?: AbortSignal;
   /** Called for each progress notification; its presence makes Rampart send a progressToken upstream. */
   onProgress?: (params: JsonObject) => void;
   /** Extra HTTP headers for this request (Mcp-Param-* passthrough). */
   headers?: Readonly<Record<string, string>>;
+  /** Told Rampart's id for this request once it is allocated (to recognise its stream's messages). */
+  onSent?: (id: number) => void;
   /** Opaque owner of the call (the downstream request) for routing server-to-client traffic. */
   owner?: unknown;
 }
@@ -37,6 +43,7 @@ export interface OutgoingCall {
 }
 
 interface Pending extends OutgoingCall {
+  background: boolean;
   resolve(result: JsonObject): void;
   reject(err: Error): void;
   onProgress: ((params: JsonObject) => void) | undefined;
@@ -65,6 +72,7 @@ export class RpcPeer {
   private readonly byProgressToken = new Map<string, Pending>();
   private readonly incoming = new Map<JsonRpcId, AbortController>();
   private nextId = 1;
+  private backgroundCount = 0;
   private closed: Error | undefined;
 
   constructor(transport: MessageTransport, handlers: IncomingHandlers) {
@@ -80,13 +88,14 @@ export class RpcPeer {
   }
 
   get inFlight(): number {
-    return this.pending.size;
+    return this.pending.size - this.backgroundCount;
   }
 
-  /** The only outgoing call in flight, if there is exactly one (attribution on uncorrelated wires). */
+  /** The only (foreground) outgoing call in flight, if there is exactly one (attribution on uncorrelated wires). */
   soleInFlight(): OutgoingCall | undefined {
-    if (this.pending.size !== 1) return undefined;
-    return this.pending.values().next().value;
+    if (this.inFlight !== 1) return undefined;
+    for (const entry of this.pending.values()) if (!entry.background) return entry;
+    return undefined;
   }
 
   request(method: string, params: JsonObject | undefined, options: OutgoingOptions): Promise<JsonObject> {
@@ -108,6 +117,7 @@ export class RpcPeer {
         id,
         method,
         owner: options.owner,
+        background: options.background === true,
         progressToken,
         onProgress: options.onProgress,
         timeoutMs: options.timeoutMs,
@@ -119,7 +129,7 @@ export class RpcPeer {
           clearTimeout(entry.idleTimer);
           clearTimeout(entry.totalTimer);
           options.signal?.removeEventListener('abort', onAbort);
-          this.pending.delete(id);
+          if (this.pending.delete(id) && entry.background) this.backgroundCount--;
           if (progressToken !== undefined) this.byProgressToken.delete(progressToken);
         },
       };
@@ -127,11 +137,13 @@ export class RpcPeer {
         this.cancel(entry, 'timed out in Rampart');
         reject(new RampartError('RAMPART_UPSTREAM_TIMEOUT'));
       };
-      entry.idleTimer = setTimeout(onTimeout, options.timeoutMs);
-      entry.totalTimer = setTimeout(onTimeout, options.maxTotalMs);
+      if (options.timeoutMs > 0) entry.idleTimer = setTimeout(onTimeout, options.timeoutMs);
+      if (options.maxTotalMs > 0) entry.totalTimer = setTimeout(onTimeout, options.maxTotalMs);
       options.signal?.addEventListener('abort', onAbort, { once: true });
       this.pending.set(id, entry);
+      if (entry.background) this.backgroundCount++;
       if (progressToken !== undefined) this.byProgressToken.set(progressToken, entry);
+      options.onSent?.(id);
       const message: JsonRpcRequest = { jsonrpc: '2.0', id, method };
       if (outParams !== undefined) message.params = outParams;
       this.transport.send(message, options.headers).catch((err: unknown) => {
@@ -193,10 +205,12 @@ export class RpcPeer {
       const entry = this.byProgressToken.get(String(params['progressToken']));
       if (!entry) return; // progress for a finished or unknown request must not reach anyone
       clearTimeout(entry.idleTimer);
-      entry.idleTimer = setTimeout(() => {
-        this.cancel(entry, 'timed out in Rampart');
-        entry.reject(new RampartError('RAMPART_UPSTREAM_TIMEOUT'));
-      }, entry.timeoutMs);
+      if (entry.timeoutMs > 0) {
+        entry.idleTimer = setTimeout(() => {
+          this.cancel(entry, 'timed out in Rampart');
+          entry.reject(new RampartError('RAMPART_UPSTREAM_TIMEOUT'));
+        }, entry.timeoutMs);
+      }
       entry.onProgress?.(params);
       return;
     }

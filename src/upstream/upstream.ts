@@ -18,6 +18,7 @@ import {
   META_CLIENT_INFO,
   META_LOG_LEVEL,
   META_PROTOCOL_VERSION,
+  META_SUBSCRIPTION_ID,
   MODERN_META_KEYS,
   MODERN_VERSION,
   RAMPART_INFO,
@@ -93,6 +94,10 @@ export class Upstream {
   private backoffMs: number;
   private connectedAt = 0;
   private retryTimer: NodeJS.Timeout | undefined;
+  /** Modern upstreams deliver change notifications only on a subscriptions/listen stream Rampart keeps open. */
+  private listen: AbortController | undefined;
+  private listenAck: { id: number | undefined; resolve: () => void } | undefined;
+  private watchedUris: string[] = [];
 
   constructor(config: ServerConfig, baseDir: string, log: Logger, listener: UpstreamListener) {
     this.name = config.name;
@@ -131,7 +136,70 @@ export class Upstream {
     return this.peer?.soleInFlight();
   }
 
+  /**
+   * Sets the upstream resource URIs to watch; a modern upstream gets a new listen stream with that set. Resolves
+   * once the upstream acknowledged it (so updates flow when a subscribe returns), or after a bounded wait.
+   */
+  watchResources(uris: string[]): Promise<void> {
+    this.watchedUris = uris;
+    if (this.era !== 'modern' || this.status !== 'ready') return Promise.resolve();
+    this.listen?.abort();
+    this.listen = undefined;
+    return this.openListen();
+  }
+
+  private openListen(): Promise<void> {
+    if (this.era !== 'modern' || this.status !== 'ready' || !this.peer) return Promise.resolve();
+    const caps = this.capabilities;
+    const resources = isObject(caps['resources']) ? caps['resources'] : undefined;
+    const notifications: JsonObject = {};
+    if (isObject(caps['tools'])) notifications['toolsListChanged'] = true;
+    if (isObject(caps['prompts'])) notifications['promptsListChanged'] = true;
+    if (resources) notifications['resourcesListChanged'] = true;
+    if (resources?.['subscribe'] === true && this.watchedUris.length > 0) {
+      notifications['resourceSubscriptions'] = [...this.watchedUris];
+    }
+    if (Object.keys(notifications).length === 0) return Promise.resolve();
+    const controller = new AbortController();
+    this.listen = controller;
+    const opened = Date.now();
+    const acknowledged = new Promise<void>((resolve) => {
+      this.listenAck = { id: undefined, resolve };
+      setTimeout(resolve, 5_000).unref();
+    });
+    const ack = this.listenAck!;
+    this.peer
+      .request(
+        'subscriptions/listen',
+        { ...discoverParams(), notifications },
+        {
+          timeoutMs: 0,
+          maxTotalMs: 0,
+          background: true,
+          signal: controller.signal,
+          onSent: (id) => {
+            ack.id = id;
+          },
+        },
+      )
+      .catch((err: unknown) => err)
+      .then((outcome) => {
+        if (this.listen !== controller || this.status !== 'ready') return;
+        this.listen = undefined;
+        // A refusal that comes at once means the upstream does not support listening: do not hammer it.
+        if (outcome instanceof PeerError && Date.now() - opened < 1_000) {
+          this.log.warn('upstream refused subscriptions/listen; change notifications unavailable', {
+            error: outcome.message,
+          });
+          return;
+        }
+        setTimeout(() => void this.openListen(), 1_000).unref();
+      });
+    return acknowledged;
+  }
+
   async close(): Promise<void> {
+    this.listen?.abort();
     this.status = 'closed';
     clearTimeout(this.retryTimer);
     for (const wake of this.waiters.splice(0)) wake();
@@ -245,7 +313,15 @@ export class Upstream {
     const transport = this.createTransport(era);
     const peer: RpcPeer = new RpcPeer(transport, {
       onRequest: (request, related, signal) => this.listener.onServerRequest(this, request, related, signal),
-      onNotification: (notification, related) => this.listener.onNotification(this, notification, related),
+      onNotification: (notification, related) => {
+        if (notification.method === 'notifications/subscriptions/acknowledged') {
+          const meta = notification.params?.['_meta'];
+          const id = isObject(meta) ? meta[META_SUBSCRIPTION_ID] : undefined;
+          if (this.listenAck && (id === undefined || id === this.listenAck.id)) this.listenAck.resolve();
+          return;
+        }
+        this.listener.onNotification(this, notification, related);
+      },
       onClose: (reason) => {
         if (this.peer === peer) this.handleDisconnect(reason);
       },

@@ -16,6 +16,10 @@ const CONNECT_WAIT_MS = 10_000;
 const HARD_LIMIT_MS = 25_000;
 
 const log = (line: string) => process.stderr.write(`[harness] ${line}\n`);
+let stateDir: string | undefined;
+const removeState = () => {
+  if (stateDir !== undefined) rmSync(stateDir, { recursive: true, force: true });
+};
 
 async function main(): Promise<number> {
   const url = process.argv.at(-1);
@@ -25,7 +29,8 @@ async function main(): Promise<number> {
     return 2;
   }
   log(`scenario ${scenario || '(unset)'} against ${url}`);
-  const stateDir = mkdtempSync(path.join(tmpdir(), 'rampart-harness-'));
+  // run.ts points this into its own temp dir, so a harness killed at a time limit leaves nothing elsewhere.
+  stateDir = mkdtempSync(path.join(process.env['RAMPART_HARNESS_TMP'] ?? tmpdir(), 'rampart-harness-'));
   const config = configSchema.parse({
     listen: { host: '127.0.0.1', port: 0 },
     stateDir,
@@ -62,13 +67,14 @@ async function main(): Promise<number> {
     return 1;
   } finally {
     await rampart.stop().catch((err: unknown) => log(`stop failed: ${String(err)}`));
-    rmSync(stateDir, { recursive: true, force: true });
+    removeState();
   }
 }
 
 // A wedged shutdown must not outlive the suite's timeout: the suite would then record a timeout, not a verdict.
 setTimeout(() => {
   log(`hard limit of ${HARD_LIMIT_MS} ms reached`);
+  removeState();
   process.exit(1);
 }, HARD_LIMIT_MS).unref();
 

@@ -31,6 +31,9 @@ interface Context {
   expected: Map<string, string>;
 }
 
+/** Set once the results directory exists, so an interrupted run can still say where its logs are. */
+let resultsDir: string | undefined;
+
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, ms)).unref());
 
 function describeFailure(result: ScenarioResult): string {
@@ -98,7 +101,10 @@ async function runSuite(suite: Suite, ctx: Context): Promise<Outcome> {
       url = rampart.url;
     }
     const logFile = path.join(dir, 'suite.log');
-    const tool = start(ctx.paths.node, suite.args(url, outDir), { cwd: dir, logFile });
+    const harnessTmp = path.join(dir, 'harness-state');
+    mkdirSync(harnessTmp);
+    const env = { ...process.env, RAMPART_HARNESS_TMP: harnessTmp };
+    const tool = start(ctx.paths.node, suite.args(url, outDir), { cwd: dir, logFile, env });
     const budget = Math.min(SUITE_MS, ctx.deadline - Date.now());
     const timedOut =
       (await Promise.race([tool.exited.then(() => false), sleep(budget).then(() => true)])) === true;
@@ -135,6 +141,7 @@ async function main(): Promise<number> {
   const suites = defineSuites(paths).filter((s) => !values.suite || values.suite.includes(s.id));
   if (suites.length === 0) throw new Error('no suite selected (ids: stable-server, alpha-2025-11-25, ...)');
   const tmp = mkdtempSync(path.join(tmpdir(), 'rampart-conformance-'));
+  resultsDir = tmp;
   const ctx: Context = { paths, tmp, deadline: Date.now() + TOTAL_MS, expected };
   const outcomes: Outcome[] = [];
   for (const suite of suites) {
@@ -166,6 +173,9 @@ async function main(): Promise<number> {
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
+    process.stderr.write(
+      `conformance: interrupted${resultsDir ? `; partial results in ${resultsDir}` : ''}\n`,
+    );
     void stopAll().finally(() => process.exit(130));
   });
 }

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
-import { LegacyClient, modernRequest } from '../helpers/mcp-client.ts';
+import { LegacyClient, modernRequest, rpcError, rpcResult } from '../helpers/mcp-client.ts';
 import { FIXTURE, fixtureServer, NODE, type Started, startRampart } from '../helpers/rampart.ts';
 
 const ANSWER = {
@@ -92,6 +92,44 @@ describe('era translation', () => {
     const result = await mrtrRoundTrip(gw.url, 'legacy__test_sampling');
     assert.equal(result['resultType'], 'complete');
     assert.match(JSON.stringify(result), /forty-two/);
+  });
+
+  it('validates Mcp-Param-* headers against x-mcp-header arguments and forwards them to a modern HTTP upstream', async () => {
+    const args = { region: 'eu-west1', priority: 3, verbose: true, query: 'q' };
+    const headers = {
+      'mcp-param-region': 'eu-west1',
+      'mcp-param-priority': '3',
+      'mcp-param-verbose': 'true',
+    };
+    // The fixture over HTTP checks the same headers itself: success proves Rampart forwarded them.
+    const ok = await modernRequest(
+      gw.url,
+      'tools/call',
+      { name: 'remote__test_header_params', arguments: args },
+      { headers },
+    );
+    assert.equal(ok.status, 200);
+    assert.match(JSON.stringify(rpcResult(ok)), /header params accepted/);
+    const missing = await modernRequest(
+      gw.url,
+      'tools/call',
+      { name: 'remote__test_header_params', arguments: args },
+      {
+        headers: { 'mcp-param-region': 'eu-west1' },
+      },
+    );
+    assert.equal(missing.status, 400);
+    assert.equal(rpcError(missing).code, -32020);
+    const wrong = await modernRequest(
+      gw.url,
+      'tools/call',
+      { name: 'modern__test_header_params', arguments: args },
+      {
+        headers: { ...headers, 'mcp-param-region': '=?base64?SGVsbG8?=' },
+      },
+    );
+    assert.equal(wrong.status, 400);
+    assert.equal(rpcError(wrong).data.code, 'RAMPART_HEADER_MISMATCH');
   });
 
   it('refuses to ask a client for input it did not declare', async () => {
