@@ -6,6 +6,7 @@ import { classifyMessage } from '../core/jsonrpc.ts';
 import { RampartError } from '../errors.ts';
 import type { Logger } from '../monitor/logger.ts';
 import { parseJsonBody, readBody } from './body.ts';
+import { header } from './headers.ts';
 import { checkHostOrigin, type HostOriginPolicy } from './host-origin.ts';
 import { handleLegacyDelete, handleLegacyGet, handleLegacyPost, type LegacyDeps } from './legacy.ts';
 import { handleModernPost, isModernRequest, type ModernDeps } from './modern.ts';
@@ -104,9 +105,4 @@ export class HttpIngress {
     if (isModernRequest(req, message)) return handleModernPost(req, res, message, this.modern);
     return handleLegacyPost(req, res, message, this.legacy);
   }
-}
-
-function header(req: IncomingMessage, name: string): string | undefined {
-  const value = req.headers[name];
-  return Array.isArray(value) ? value[0] : value;
 }

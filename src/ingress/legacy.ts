@@ -15,6 +15,7 @@ import {
 import { LATEST_LEGACY_VERSION, LEGACY_VERSIONS, MODERN_VERSIONS, RAMPART_INFO } from '../core/protocol.ts';
 import { RampartError } from '../errors.ts';
 import type { Pipeline } from '../guards/pipeline.ts';
+import { header } from './headers.ts';
 import { errorOf, replyError } from './reply.ts';
 import { type Channel, ResponseChannel } from './response-channel.ts';
 import type { LegacySession, SessionStore } from './sessions.ts';
@@ -26,11 +27,6 @@ export interface LegacyDeps {
   pipeline: Pipeline;
   sessions: SessionStore;
   track<T>(work: Promise<T>): Promise<T>;
-}
-
-function header(req: IncomingMessage, name: string): string | undefined {
-  const value = req.headers[name];
-  return Array.isArray(value) ? value[0] : value;
 }
 
 /** Looks up the session a request names; RAMPART_SESSION_REQUIRED or RAMPART_SESSION_NOT_FOUND otherwise. */

@@ -25,6 +25,7 @@ import {
 } from '../core/protocol.ts';
 import { RampartError } from '../errors.ts';
 import type { Pipeline } from '../guards/pipeline.ts';
+import { header } from './headers.ts';
 import type { ListenHub } from './listen-hub.ts';
 import { errorOf, replyError } from './reply.ts';
 import { type Channel, ResponseChannel } from './response-channel.ts';
@@ -62,11 +63,6 @@ export interface ModernDeps {
   pipeline: Pipeline;
   listeners: ListenHub;
   track<T>(work: Promise<T>): Promise<T>;
-}
-
-function header(req: IncomingMessage, name: string): string | undefined {
-  const value = req.headers[name];
-  return Array.isArray(value) ? value[0] : value;
 }
 
 /** True when the message or its headers announce the 2026-07-28 era (rather than an initialize-based one). */
