@@ -83,8 +83,14 @@ const version = (packageJson: string) => {
     return '?';
   }
 };
-const gitHead = () =>
-  spawnSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).stdout?.trim() || '?';
+/** The commit measured; "+dirty" when src/ has uncommitted changes (the numbers then belong to no commit). */
+const gitHead = () => {
+  const head = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).stdout?.trim() || '?';
+  const dirty = !!spawnSync('git', ['status', '--porcelain', '--', 'src'], {
+    encoding: 'utf8',
+  }).stdout?.trim();
+  return dirty ? `${head}+dirty` : head;
+};
 
 const scratch = mkdtempSync(join(tmpdir(), 'rampart-bench-'));
 let cleaning = false;

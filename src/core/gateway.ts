@@ -11,7 +11,7 @@ import { isObject, type JsonObject, type JsonRpcNotification, type JsonRpcReques
 import { type Exchange, MrtrBridge } from './mrtr-bridge.ts';
 import { exposeName, exposeUri, type Namespacing, ownName, ownUri, uriNamespace } from './names.ts';
 import { paramHeaderMismatch } from './param-headers.ts';
-import { MODERN_VERSIONS, RAMPART_INFO } from './protocol.ts';
+import { META_SERVER_INFO, MODERN_VERSIONS, RAMPART_INFO } from './protocol.ts';
 import type { TokenSigner } from './signed-token.ts';
 
 const MAX_INPUT_ROUNDS = 16;
@@ -470,7 +470,8 @@ export class Gateway implements UpstreamListener {
   }
 
   /** Maps names inside results that clients may use again (resource links) to exposed names. */
-  private mapResult(call: DownstreamCall, upstream: Upstream, result: JsonObject): JsonObject {
+  private mapResult(call: DownstreamCall, upstream: Upstream, raw: JsonObject): JsonObject {
+    const result = call.era === 'legacy' && upstream.era === 'modern' ? legacyShape(raw) : raw;
     const ns = this.ns(upstream);
     if (ns.namespace === '' || call.method !== 'tools/call' || !Array.isArray(result['content']))
       return result;
@@ -568,6 +569,18 @@ export class Gateway implements UpstreamListener {
         .catch(() => undefined);
     }
   }
+}
+
+/** A modern upstream's result as a legacy client expects it: without the 2026-07-28-only fields. */
+function legacyShape(result: JsonObject): JsonObject {
+  const { resultType: _type, ttlMs: _ttl, cacheScope: _scope, ...rest } = result;
+  if (!isObject(rest['_meta'])) return rest;
+  const { [META_SERVER_INFO]: _info, ...meta } = rest['_meta'];
+  if (Object.keys(meta).length === 0) {
+    const { _meta: _dropped, ...bare } = rest;
+    return bare;
+  }
+  return { ...rest, _meta: meta };
 }
 
 interface Route {

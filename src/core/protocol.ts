@@ -11,6 +11,7 @@ export const META_CLIENT_CAPABILITIES = 'io.modelcontextprotocol/clientCapabilit
 export const META_CLIENT_INFO = 'io.modelcontextprotocol/clientInfo';
 export const META_LOG_LEVEL = 'io.modelcontextprotocol/logLevel';
 export const META_SUBSCRIPTION_ID = 'io.modelcontextprotocol/subscriptionId';
+export const META_SERVER_INFO = 'io.modelcontextprotocol/serverInfo';
 export const MODERN_META_KEYS = [
   META_PROTOCOL_VERSION,
   META_CLIENT_CAPABILITIES,

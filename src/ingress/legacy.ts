@@ -2,6 +2,7 @@
 // unknown or terminated); GET opens a stream for unsolicited messages; DELETE ends the session.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DownstreamCall } from '../core/call.ts';
+import { isLogLevel } from '../core/call.ts';
 import type { Gateway } from '../core/gateway.ts';
 import {
   type Classified,
@@ -153,7 +154,11 @@ export async function forwardLegacy(
     if (session.subscriptions.delete(uri)) await deps.gateway.handle(call);
     return {};
   }
-  return deps.gateway.handle(call);
+  const result = await deps.gateway.handle(call);
+  // logging/setLevel is per session: the gateway filters upstream messages against this level.
+  if (call.method === 'logging/setLevel' && isLogLevel(call.params?.['level']))
+    session.logLevel = call.params['level'];
+  return result;
 }
 
 export function legacyCall(

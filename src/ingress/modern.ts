@@ -38,6 +38,7 @@ const MODERN_ERROR_STATUS: Record<number, number> = {
   [-32601]: 404,
 };
 const CACHEABLE = new Set([
+  'server/discover',
   'tools/list',
   'prompts/list',
   'resources/list',

@@ -16,6 +16,16 @@ import type { Logger } from '../monitor/logger.ts';
 import { createSseParser } from './sse-parser.ts';
 import type { MessageTransport, TransportHandlers } from './transport.ts';
 
+interface StreamState {
+  lastEventId: string | undefined;
+  retryMs: number;
+  answered: boolean;
+}
+
+const DEFAULT_RETRY_MS = 1_000;
+const MAX_RETRY_MS = 30_000;
+const MAX_RESUMES = 5;
+
 export interface HttpTransportOptions {
   url: string;
   era: Era;
@@ -113,7 +123,7 @@ export class StreamableHttpTransport implements MessageTransport {
       }
       const type = String(res.headers['content-type'] ?? '');
       if (type.includes('text/event-stream')) {
-        await this.consume(res.body, request_.id);
+        await this.consume(res.body, request_.id, controller.signal);
         return;
       }
       const text = await res.body.text();
@@ -165,15 +175,56 @@ export class StreamableHttpTransport implements MessageTransport {
     this.handlers?.onMessage(message, relatedTo);
   }
 
+  /**
+   * Reads an SSE body. A legacy server may close a request's stream before answering (2025-11-25 "SSE polling");
+   * the request is then resumed with GET + Last-Event-ID after the server's `retry` delay, a bounded number of times.
+   */
   private async consume(
     body: Dispatcher.ResponseData['body'],
     relatedTo: JsonRpcId | undefined,
+    signal?: AbortSignal,
   ): Promise<void> {
-    const feed = createSseParser((event) => {
-      if (event.data === '') return; // priming event
-      const parsed = safeParse(event.data);
-      if (isObject(parsed)) this.deliver(parsed as unknown as JsonRpcMessage, relatedTo);
-    });
+    const state: StreamState = { lastEventId: undefined, retryMs: DEFAULT_RETRY_MS, answered: false };
+    await this.readStream(body, relatedTo, state);
+    for (let attempt = 0; attempt < MAX_RESUMES; attempt++) {
+      const resumable =
+        relatedTo !== undefined && this.options.era === 'legacy' && state.lastEventId !== undefined;
+      if (state.answered || !resumable || this.closed || signal?.aborted) return;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(state.retryMs, MAX_RETRY_MS)));
+      if (this.closed || signal?.aborted) return;
+      const res = await request(this.options.url, {
+        method: 'GET',
+        headers: { ...this.baseHeaders(), accept: 'text/event-stream', 'last-event-id': state.lastEventId! },
+        signal,
+        dispatcher: this.agent,
+      });
+      if (res.statusCode !== 200) {
+        await res.body.dump();
+        continue;
+      }
+      await this.readStream(res.body, relatedTo, state);
+    }
+  }
+
+  private async readStream(
+    body: Dispatcher.ResponseData['body'],
+    relatedTo: JsonRpcId | undefined,
+    state: StreamState,
+  ): Promise<void> {
+    const feed = createSseParser(
+      (event) => {
+        if (event.id !== undefined) state.lastEventId = event.id;
+        if (event.data === '') return; // priming event
+        const parsed = safeParse(event.data);
+        if (!isObject(parsed)) return;
+        if (relatedTo !== undefined && parsed['id'] === relatedTo && !('method' in parsed))
+          state.answered = true;
+        this.deliver(parsed as unknown as JsonRpcMessage, relatedTo);
+      },
+      (ms) => {
+        state.retryMs = ms;
+      },
+    );
     body.setEncoding('utf8');
     for await (const chunk of body) feed(chunk as string);
   }

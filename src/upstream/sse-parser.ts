@@ -7,8 +7,11 @@ export interface SseEvent {
   id: string | undefined;
 }
 
-/** Returns a feed function; call it with each decoded chunk, it emits complete events. */
-export function createSseParser(onEvent: (event: SseEvent) => void): (chunk: string) => void {
+/** Returns a feed function; call it with each decoded chunk, it emits complete events (and `retry` values). */
+export function createSseParser(
+  onEvent: (event: SseEvent) => void,
+  onRetry?: (ms: number) => void,
+): (chunk: string) => void {
   let buffer = '';
   let data: string[] = [];
   let event = '';
@@ -36,6 +39,8 @@ export function createSseParser(onEvent: (event: SseEvent) => void): (chunk: str
     } else if (field === 'id') {
       id = value;
       sawField = true;
+    } else if (field === 'retry' && /^\d+$/.test(value)) {
+      onRetry?.(Number(value));
     }
   };
   // A CRLF split across two chunks must count as one line end, not two.

@@ -339,6 +339,9 @@ export class Upstream {
         timeoutMs: Math.min(5_000, this.config.timeouts.connectMs),
         maxTotalMs: this.config.timeouts.connectMs,
       });
+      // Some legacy servers answer unknown methods with an empty result: only a real DiscoverResult counts.
+      const versions = result['supportedVersions'];
+      if (!Array.isArray(versions) || !versions.includes(MODERN_VERSION)) return 'legacy';
       this.applyDiscover(result);
       return 'modern';
     } catch (err) {
