@@ -11,7 +11,7 @@ import { isObject, type JsonObject, type JsonRpcNotification, type JsonRpcReques
 import { type Exchange, MrtrBridge } from './mrtr-bridge.ts';
 import { exposeName, exposeUri, type Namespacing, ownName, ownUri, uriNamespace } from './names.ts';
 import { paramHeaderMismatch } from './param-headers.ts';
-import { META_SERVER_INFO, MODERN_VERSIONS, RAMPART_INFO } from './protocol.ts';
+import { META_SERVER_INFO, MODERN_VERSIONS, RAMPART_INFO, TASKS_EXTENSION } from './protocol.ts';
 import type { TokenSigner } from './signed-token.ts';
 
 const MAX_INPUT_ROUNDS = 16;
@@ -114,7 +114,11 @@ export class Gateway implements UpstreamListener {
   /** In 2026-07-28 list_changed and resource updates travel through subscriptions/listen, and logging is per request. */
   modernCapabilities(): JsonObject {
     const caps = this.capabilities();
-    if (isObject(caps['resources'])) caps['resources'] = { ...caps['resources'] };
+    const tasks = this.upstreams.some((u) => {
+      const extensions = u.capabilities['extensions'];
+      return u.era === 'modern' && isObject(extensions) && isObject(extensions[TASKS_EXTENSION]);
+    });
+    if (tasks) caps['extensions'] = { [TASKS_EXTENSION]: {} };
     return caps;
   }
 
@@ -136,6 +140,10 @@ export class Gateway implements UpstreamListener {
         return this.subscription(call);
       case 'completion/complete':
         return this.routed(call, this.resolveCompletion(call));
+      case 'tasks/get':
+      case 'tasks/update':
+      case 'tasks/cancel':
+        return this.routed(call, this.resolveTask(call));
       case 'logging/setLevel':
         return this.setLogLevel(call);
       default:
@@ -419,6 +427,33 @@ export class Gateway implements UpstreamListener {
     throw new RampartError('RAMPART_INVALID_PARAMS', 'Unsupported completion reference.');
   }
 
+  /**
+   * Task ids are handed to clients as signed tokens naming the upstream, so tasks/get|update|cancel route to the
+   * server that created the task and a client can neither guess nor redirect another client's task.
+   */
+  private resolveTask(call: DownstreamCall): Route {
+    const extensions = call.clientCapabilities['extensions'];
+    if (!isObject(extensions) || !isObject(extensions[TASKS_EXTENSION])) {
+      throw new RampartError('RAMPART_MISSING_CLIENT_CAPABILITY', 'The client did not declare the tasks extension.', {
+        requiredCapabilities: { extensions: { [TASKS_EXTENSION]: {} } },
+      });
+    }
+    const token = call.params?.['taskId'];
+    const payload = typeof token === 'string' ? this.options.signer.verify('task', token) : undefined;
+    if (!isObject(payload) || typeof payload['u'] !== 'string' || typeof payload['t'] !== 'string') {
+      throw new RampartError('RAMPART_INVALID_PARAMS', `Unknown task: ${String(token)}`, { taskId: token });
+    }
+    const upstream = this.upstreams.find((u) => u.name === payload['u']);
+    if (!upstream) throw new RampartError('RAMPART_INVALID_PARAMS', 'Unknown task.');
+    return { upstream, params: { ...call.params, taskId: payload['t'] } };
+  }
+
+  private exposeTaskId(upstream: Upstream, result: JsonObject): JsonObject {
+    const taskId = result['taskId'];
+    if (typeof taskId !== 'string') return result;
+    return { ...result, taskId: this.options.signer.sign('task', { u: upstream.name, t: taskId }) };
+  }
+
   /** Forwards to one upstream, bridging eras for server-to-client input in both directions. */
   private async routed(call: DownstreamCall, route: Route): Promise<JsonObject> {
     const { upstream } = route;
@@ -471,7 +506,8 @@ export class Gateway implements UpstreamListener {
 
   /** Maps names inside results that clients may use again (resource links) to exposed names. */
   private mapResult(call: DownstreamCall, upstream: Upstream, raw: JsonObject): JsonObject {
-    const result = call.era === 'legacy' && upstream.era === 'modern' ? legacyShape(raw) : raw;
+    const shaped = call.era === 'legacy' && upstream.era === 'modern' ? legacyShape(raw) : raw;
+    const result = call.era === 'modern' ? this.exposeTaskId(upstream, shaped) : shaped;
     const ns = this.ns(upstream);
     if (ns.namespace === '' || call.method !== 'tools/call' || !Array.isArray(result['content']))
       return result;

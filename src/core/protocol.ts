@@ -22,11 +22,17 @@ export const MODERN_META_KEYS = [
 export type Era = 'legacy' | 'modern';
 
 /** Methods whose Mcp-Name header mirrors params.name or params.uri (2026-07-28 Streamable HTTP). */
-export const NAMED_METHODS: Record<string, 'name' | 'uri'> = {
+export const NAMED_METHODS: Record<string, 'name' | 'uri' | 'taskId'> = {
   'tools/call': 'name',
   'prompts/get': 'name',
   'resources/read': 'uri',
+  'tasks/get': 'taskId',
+  'tasks/update': 'taskId',
+  'tasks/cancel': 'taskId',
 };
+
+/** The tasks extension of 2026-07-28 (SEP-2663), negotiated under capabilities.extensions. */
+export const TASKS_EXTENSION = 'io.modelcontextprotocol/tasks';
 
 export const RAMPART_INFO = { name: 'rampart', title: 'Rampart MCP gateway', version: '0.1.0' };
 

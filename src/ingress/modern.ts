@@ -57,6 +57,9 @@ const MODERN_METHODS = new Set([
   'resources/read',
   'resources/templates/list',
   'completion/complete',
+  'tasks/get',
+  'tasks/update',
+  'tasks/cancel',
 ]);
 
 export interface ModernDeps {

@@ -183,9 +183,11 @@ export function modernRequest(
     'mcp-method': method,
     ...options.headers,
   };
-  const name = params['name'] ?? params['uri'];
+  const name = params['name'] ?? params['uri'] ?? params['taskId'];
   if (
-    ['tools/call', 'prompts/get', 'resources/read'].includes(method) &&
+    ['tools/call', 'prompts/get', 'resources/read', 'tasks/get', 'tasks/update', 'tasks/cancel'].includes(
+      method,
+    ) &&
     typeof name === 'string' &&
     !('mcp-name' in headers)
   ) {
