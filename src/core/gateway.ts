@@ -434,9 +434,13 @@ export class Gateway implements UpstreamListener {
   private resolveTask(call: DownstreamCall): Route {
     const extensions = call.clientCapabilities['extensions'];
     if (!isObject(extensions) || !isObject(extensions[TASKS_EXTENSION])) {
-      throw new RampartError('RAMPART_MISSING_CLIENT_CAPABILITY', 'The client did not declare the tasks extension.', {
-        requiredCapabilities: { extensions: { [TASKS_EXTENSION]: {} } },
-      });
+      throw new RampartError(
+        'RAMPART_MISSING_CLIENT_CAPABILITY',
+        'The client did not declare the tasks extension.',
+        {
+          requiredCapabilities: { extensions: { [TASKS_EXTENSION]: {} } },
+        },
+      );
     }
     const token = call.params?.['taskId'];
     const payload = typeof token === 'string' ? this.options.signer.verify('task', token) : undefined;
