@@ -10,6 +10,8 @@ interface SchemaNode {
   readonly default?: unknown;
   readonly enum?: readonly unknown[];
   readonly anyOf?: readonly SchemaNode[];
+  readonly oneOf?: readonly SchemaNode[];
+  readonly const?: unknown;
   readonly properties?: Readonly<Record<string, SchemaNode>>;
   readonly required?: readonly string[];
   readonly additionalProperties?: boolean | SchemaNode;
@@ -97,19 +99,28 @@ function collectSections(
   });
   for (const [key, child] of properties) {
     const path = joinPath(prefix, key);
-    if (child.properties) collectSections(child, path, `\`${path}\``, out, seen);
-    const items = child.items;
-    if (items?.properties) collectSections(items, `${path}[]`, `\`${path}[]\``, out, seen);
-    items?.anyOf?.forEach((variant, index) => {
-      const name = variantName(variant) ?? `variant ${index + 1}`;
-      collectSections(variant, `${path}[]`, `\`${path}[]\`: ${name}`, out, seen);
-    });
+    visit(child, path, out, seen);
+    if (child.items) visit(child.items, `${path}[]`, out, seen);
   }
 }
 
+/** Documents an object, or each object variant of a union, found at `path`. */
+function visit(node: SchemaNode, path: string, out: Section[], seen: Set<string>) {
+  if (node.properties) collectSections(node, path, `\`${path}\``, out, seen);
+  (node.anyOf ?? node.oneOf ?? []).forEach((variant, index) => {
+    if (!variant.properties) return;
+    const name = variantName(variant) ?? `variant ${index + 1}`;
+    collectSections(variant, path, `\`${path}\`: ${name}`, out, seen);
+  });
+}
+
 function variantName(variant: SchemaNode): string | undefined {
+  const tag = Object.entries(variant.properties ?? {}).find(([, child]) => child.const !== undefined);
+  if (tag) return `${tag[0]}: \`${String(tag[1].const)}\``;
   const selector = variant.required?.find((key) => key in VARIANT_NAMES);
-  return selector === undefined ? undefined : `${VARIANT_NAMES[selector]} (\`${selector}\`)`;
+  if (selector !== undefined) return `${VARIANT_NAMES[selector]} (\`${selector}\`)`;
+  const only = Object.keys(variant.properties ?? {});
+  return only.length === 1 ? `\`${only[0]}\`` : undefined;
 }
 
 function renderSection(section: Section): string {
@@ -125,8 +136,10 @@ function renderRow(path: string, node: SchemaNode, required: boolean): string {
 }
 
 function typeText(node: SchemaNode): string {
+  if (node.const !== undefined) return `\`${String(node.const)}\``;
   if (node.enum) return listInWords(node.enum.map((value) => `\`${String(value)}\``));
-  if (node.anyOf) return node.anyOf.map(typeText).join(' or ');
+  const variants = node.anyOf ?? node.oneOf;
+  if (variants) return variants.map(typeText).join(' or ');
   switch (node.type) {
     case 'string':
       return stringType(node);

@@ -1,6 +1,7 @@
 // The one source of truth for every configuration option. docs/configuration.md is generated from the
 // `.describe()` texts below (`npm run docs:config`) and a test fails when the two drift apart.
 import { z } from 'zod';
+import { authSchema, tlsSchema, upstreamCredentialSchema } from './auth-schema.ts';
 
 const serverName = z
   .string()
@@ -101,6 +102,7 @@ const httpServer = z
       .enum(['streamable-http', 'sse'])
       .default('streamable-http')
       .describe('`streamable-http` (either era) or the deprecated legacy `sse` (HTTP+SSE, 2024-11-05).'),
+    credentials: upstreamCredentialSchema.optional(),
     headers: z
       .record(z.string(), z.string())
       .default({})
@@ -218,6 +220,8 @@ export const configSchema = z
       shutdownGraceMs: 10_000,
     }),
     security: security.default({ allowedHosts: [], allowedOrigins: [] }),
+    auth: authSchema.optional(),
+    tls: tlsSchema.optional(),
     log: log.default({ level: 'info' }),
   })
   .describe('Rampart configuration (YAML).');
