@@ -13,6 +13,12 @@ import {
 } from '../core/protocol.ts';
 import { RampartError } from '../errors.ts';
 import type { Logger } from '../monitor/logger.ts';
+import {
+  type CredentialContext,
+  type CredentialProvider,
+  MAX_AUTH_RETRIES,
+  type SendOptions,
+} from './credentials/provider.ts';
 import { createSseParser } from './sse-parser.ts';
 import type { MessageTransport, TransportHandlers } from './transport.ts';
 
@@ -31,6 +37,7 @@ export interface HttpTransportOptions {
   era: Era;
   headers: Record<string, string>;
   log: Logger;
+  credentials?: CredentialProvider | undefined;
 }
 
 export class StreamableHttpTransport implements MessageTransport {
@@ -62,12 +69,10 @@ export class StreamableHttpTransport implements MessageTransport {
     if (this.options.era !== 'legacy' || this.closed) return;
     const controller = new AbortController();
     this.getStream = controller;
-    request(this.options.url, {
-      method: 'GET',
-      headers: { ...this.baseHeaders(), accept: 'text/event-stream' },
-      signal: controller.signal,
-      dispatcher: this.agent,
-    })
+    this.authenticated('GET', undefined, controller.signal, () => ({
+      ...this.baseHeaders(),
+      accept: 'text/event-stream',
+    }))
       .then(async (res) => {
         if (res.statusCode !== 200) {
           await res.body.dump();
@@ -78,7 +83,7 @@ export class StreamableHttpTransport implements MessageTransport {
       .catch(() => undefined);
   }
 
-  async send(message: JsonRpcMessage, extraHeaders?: Readonly<Record<string, string>>): Promise<void> {
+  async send(message: JsonRpcMessage, options: SendOptions = {}): Promise<void> {
     if (this.closed) throw new RampartError('RAMPART_UPSTREAM_UNAVAILABLE');
     if (
       this.options.era === 'modern' &&
@@ -95,16 +100,17 @@ export class StreamableHttpTransport implements MessageTransport {
     const controller = new AbortController();
     if (isRequest) this.inFlight.set(message.id, controller);
     try {
-      const res = await request(this.options.url, {
-        method: 'POST',
-        headers:
-          extraHeaders && this.options.era === 'modern'
-            ? { ...extraHeaders, ...this.headersFor(message) }
-            : this.headersFor(message),
-        body: JSON.stringify(message),
-        signal: controller.signal,
-        dispatcher: this.agent,
-      });
+      const extra = options.headers && this.options.era === 'modern' ? options.headers : undefined;
+      const res = await this.authenticated(
+        'POST',
+        options.credential,
+        controller.signal,
+        () => ({
+          ...extra,
+          ...this.headersFor(message),
+        }),
+        JSON.stringify(message),
+      );
       if (!isRequest) {
         await res.body.dump();
         if (res.statusCode >= 400)
@@ -159,16 +165,54 @@ export class StreamableHttpTransport implements MessageTransport {
     this.getStream?.abort();
     for (const controller of this.inFlight.values()) controller.abort();
     if (this.options.era === 'legacy' && this.sessionId !== undefined) {
-      await request(this.options.url, {
-        method: 'DELETE',
-        headers: this.baseHeaders(),
-        dispatcher: this.agent,
-        signal: AbortSignal.timeout(2_000),
-      })
+      await this.authenticated('DELETE', undefined, AbortSignal.timeout(2_000), () => this.baseHeaders())
         .then((res) => res.body.dump())
         .catch(() => undefined);
     }
     await this.agent.close().catch(() => undefined);
+  }
+
+  /**
+   * One HTTP request with Rampart's credential for this upstream; on a 401/403 challenge the provider may refresh
+   * or step up and the request is retried a bounded number of times.
+   */
+  private async authenticated(
+    method: 'GET' | 'POST' | 'DELETE',
+    credential: CredentialContext | undefined,
+    signal: AbortSignal | undefined,
+    headers: () => Record<string, string>,
+    body?: string,
+  ): Promise<Dispatcher.ResponseData> {
+    const provider = this.options.credentials;
+    for (let attempt = 0; ; attempt++) {
+      const auth = provider ? await provider.headers(credential ?? {}) : {};
+      const res = await request(this.options.url, {
+        method,
+        headers: { ...headers(), ...auth },
+        body: body ?? null,
+        signal,
+        dispatcher: this.agent,
+      });
+      if (
+        (res.statusCode !== 401 && res.statusCode !== 403) ||
+        !provider?.challenge ||
+        attempt >= MAX_AUTH_RETRIES
+      ) {
+        return res;
+      }
+      const challenge = res.headers['www-authenticate'];
+      await res.body.dump();
+      const retry = await provider.challenge(
+        res.statusCode,
+        Array.isArray(challenge) ? challenge[0] : challenge,
+        credential ?? {},
+      );
+      if (!retry)
+        throw new RampartError(
+          'RAMPART_UPSTREAM_UNAVAILABLE',
+          `upstream refused Rampart's credential (HTTP ${res.statusCode})`,
+        );
+    }
   }
 
   private deliver(message: JsonRpcMessage, relatedTo: JsonRpcId | undefined): void {
@@ -192,12 +236,11 @@ export class StreamableHttpTransport implements MessageTransport {
       if (state.answered || !resumable || this.closed || signal?.aborted) return;
       await new Promise((resolve) => setTimeout(resolve, Math.min(state.retryMs, MAX_RETRY_MS)));
       if (this.closed || signal?.aborted) return;
-      const res = await request(this.options.url, {
-        method: 'GET',
-        headers: { ...this.baseHeaders(), accept: 'text/event-stream', 'last-event-id': state.lastEventId! },
-        signal,
-        dispatcher: this.agent,
-      });
+      const res = await this.authenticated('GET', undefined, signal, () => ({
+        ...this.baseHeaders(),
+        accept: 'text/event-stream',
+        'last-event-id': state.lastEventId!,
+      }));
       if (res.statusCode !== 200) {
         await res.body.dump();
         continue;

@@ -15,6 +15,7 @@ import {
   success,
 } from '../core/jsonrpc.ts';
 import { RampartError } from '../errors.ts';
+import type { CredentialContext } from './credentials/provider.ts';
 import type { MessageTransport } from './transport.ts';
 
 export interface OutgoingOptions {
@@ -29,6 +30,8 @@ export interface OutgoingOptions {
   onProgress?: (params: JsonObject) => void;
   /** Extra HTTP headers for this request (Mcp-Param-* passthrough). */
   headers?: Readonly<Record<string, string>>;
+  /** What the credential provider may use for this request (the caller's token for token exchange). */
+  credential?: CredentialContext;
   /** Told Rampart's id for this request once it is allocated (to recognise its stream's messages). */
   onSent?: (id: number) => void;
   /** Opaque owner of the call (the downstream request) for routing server-to-client traffic. */
@@ -146,11 +149,13 @@ export class RpcPeer {
       options.onSent?.(id);
       const message: JsonRpcRequest = { jsonrpc: '2.0', id, method };
       if (outParams !== undefined) message.params = outParams;
-      this.transport.send(message, options.headers).catch((err: unknown) => {
-        if (!this.pending.has(id)) return;
-        entry.cleanup();
-        reject(err instanceof RampartError ? err : new RampartError('RAMPART_UPSTREAM_UNAVAILABLE'));
-      });
+      this.transport
+        .send(message, { headers: options.headers, credential: options.credential })
+        .catch((err: unknown) => {
+          if (!this.pending.has(id)) return;
+          entry.cleanup();
+          reject(err instanceof RampartError ? err : new RampartError('RAMPART_UPSTREAM_UNAVAILABLE'));
+        });
     });
   }
 

@@ -4,6 +4,7 @@ import { Agent, request } from 'undici';
 import { isObject, type JsonRpcMessage } from '../core/jsonrpc.ts';
 import { RampartError } from '../errors.ts';
 import type { Logger } from '../monitor/logger.ts';
+import type { SendOptions } from './credentials/provider.ts';
 import { createSseParser } from './sse-parser.ts';
 import type { MessageTransport, TransportHandlers } from './transport.ts';
 
@@ -71,7 +72,7 @@ export class LegacySseTransport implements MessageTransport {
     await gotEndpoint;
   }
 
-  async send(message: JsonRpcMessage): Promise<void> {
+  async send(message: JsonRpcMessage, _options?: SendOptions): Promise<void> {
     if (this.endpoint === undefined) throw new RampartError('RAMPART_UPSTREAM_UNAVAILABLE');
     const res = await request(this.endpoint, {
       method: 'POST',

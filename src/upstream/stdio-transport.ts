@@ -5,6 +5,7 @@ import { once } from 'node:events';
 import type { JsonRpcMessage } from '../core/jsonrpc.ts';
 import { RampartError } from '../errors.ts';
 import type { Logger } from '../monitor/logger.ts';
+import type { SendOptions } from './credentials/provider.ts';
 import type { MessageTransport, TransportHandlers } from './transport.ts';
 
 /** The longest stdout line accepted from a child; beyond it the child is broken or hostile. */
@@ -76,7 +77,7 @@ export class StdioTransport implements MessageTransport {
     });
   }
 
-  send(message: JsonRpcMessage): Promise<void> {
+  send(message: JsonRpcMessage, _options?: SendOptions): Promise<void> {
     const child = this.child;
     if (!child || this.exited || !child.stdin.writable) {
       return Promise.reject(new RampartError('RAMPART_UPSTREAM_UNAVAILABLE'));

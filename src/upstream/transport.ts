@@ -1,5 +1,6 @@
 // The seam between the JSON-RPC peer and a wire: stdio child, Streamable HTTP or legacy HTTP+SSE.
 import type { JsonRpcId, JsonRpcMessage } from '../core/jsonrpc.ts';
+import type { SendOptions } from './credentials/provider.ts';
 
 export interface TransportHandlers {
   /**
@@ -13,7 +14,6 @@ export interface TransportHandlers {
 
 export interface MessageTransport {
   start(handlers: TransportHandlers): Promise<void>;
-  /** `headers` are extra HTTP headers for this one message (ignored by wires without headers). */
-  send(message: JsonRpcMessage, headers?: Readonly<Record<string, string>>): Promise<void>;
+  send(message: JsonRpcMessage, options?: SendOptions): Promise<void>;
   close(): Promise<void>;
 }

@@ -25,6 +25,8 @@ import {
 } from '../core/protocol.ts';
 import { RampartError } from '../errors.ts';
 import type { Logger } from '../monitor/logger.ts';
+import { createCredentialProvider } from './credentials/index.ts';
+import type { CredentialProvider } from './credentials/provider.ts';
 import { StreamableHttpTransport } from './http-transport.ts';
 import { resolveCommand } from './resolve-command.ts';
 import { type OutgoingCall, RpcPeer } from './rpc-peer.ts';
@@ -94,6 +96,7 @@ export class Upstream {
   private backoffMs: number;
   private connectedAt = 0;
   private retryTimer: NodeJS.Timeout | undefined;
+  private readonly credentials: CredentialProvider | undefined;
   /** Modern upstreams deliver change notifications only on a subscriptions/listen stream Rampart keeps open. */
   private listen: AbortController | undefined;
   private listenAck: { id: number | undefined; resolve: () => void } | undefined;
@@ -107,6 +110,9 @@ export class Upstream {
     this.listener = listener;
     this.era = config.era === 'auto' ? undefined : config.era;
     this.backoffMs = isStdioServer(config) ? config.restart.initialDelayMs : 250;
+    this.credentials = isStdioServer(config)
+      ? undefined
+      : createCredentialProvider(config.credentials, config.url, baseDir);
   }
 
   start(): void {
@@ -272,7 +278,13 @@ export class Upstream {
       return new StdioTransport({ ...resolved, cwd, env }, this.log);
     }
     if (config.transport === 'sse') return new LegacySseTransport(config.url, config.headers, this.log);
-    return new StreamableHttpTransport({ url: config.url, era, headers: config.headers, log: this.log });
+    return new StreamableHttpTransport({
+      url: config.url,
+      era,
+      headers: config.headers,
+      log: this.log,
+      credentials: this.credentials,
+    });
   }
 
   private async connect(): Promise<void> {
