@@ -153,6 +153,119 @@ export const ERRORS = {
     message: 'A server-to-client request could not be attributed to exactly one client request.',
   },
   RAMPART_INTERNAL: { http: 500, rpc: JSONRPC.INTERNAL_ERROR, message: 'Internal error.' },
+  // Authentication (401 unless noted). Each refusal reason has its own code so operators and tests can tell them
+  // apart; the message stays generic enough to be safe to show to the caller.
+  RAMPART_TOKEN_MISSING: {
+    http: 401,
+    rpc: JSONRPC.SERVER_ERROR - 10,
+    message: 'An access token is required.',
+  },
+  RAMPART_TOKEN_MALFORMED: {
+    http: 401,
+    rpc: JSONRPC.SERVER_ERROR - 10,
+    message: 'The access token is malformed.',
+  },
+  RAMPART_TOKEN_EXPIRED: {
+    http: 401,
+    rpc: JSONRPC.SERVER_ERROR - 10,
+    message: 'The access token has expired.',
+  },
+  RAMPART_TOKEN_NOT_YET_VALID: {
+    http: 401,
+    rpc: JSONRPC.SERVER_ERROR - 10,
+    message: 'The access token is not valid yet.',
+  },
+  RAMPART_TOKEN_WRONG_AUDIENCE: {
+    http: 401,
+    rpc: JSONRPC.SERVER_ERROR - 10,
+    message: 'The access token was not issued for this resource.',
+  },
+  RAMPART_TOKEN_WRONG_ISSUER: {
+    http: 401,
+    rpc: JSONRPC.SERVER_ERROR - 10,
+    message: 'The access token comes from an issuer that is not trusted.',
+  },
+  RAMPART_TOKEN_ALG_NOT_ALLOWED: {
+    http: 401,
+    rpc: JSONRPC.SERVER_ERROR - 10,
+    message: 'The access token uses a signature algorithm that is not allowed.',
+  },
+  RAMPART_TOKEN_UNKNOWN_KEY: {
+    http: 401,
+    rpc: JSONRPC.SERVER_ERROR - 10,
+    message: 'The access token is signed with an unknown key.',
+  },
+  RAMPART_TOKEN_BAD_SIGNATURE: {
+    http: 401,
+    rpc: JSONRPC.SERVER_ERROR - 10,
+    message: 'The access token signature is invalid.',
+  },
+  RAMPART_TOKEN_INACTIVE: {
+    http: 401,
+    rpc: JSONRPC.SERVER_ERROR - 10,
+    message: 'The access token is not active.',
+  },
+  RAMPART_TOKEN_REVOKED: {
+    http: 401,
+    rpc: JSONRPC.SERVER_ERROR - 10,
+    message: 'The access token was revoked.',
+  },
+  RAMPART_SUBJECT_DISABLED: {
+    http: 401,
+    rpc: JSONRPC.SERVER_ERROR - 10,
+    message: "The caller's account is disabled.",
+  },
+  RAMPART_INSUFFICIENT_SCOPE: {
+    http: 403,
+    rpc: JSONRPC.SERVER_ERROR - 11,
+    message: 'The access token lacks a scope this request needs.',
+  },
+  RAMPART_BINDING_REQUIRED: {
+    http: 401,
+    rpc: JSONRPC.SERVER_ERROR - 12,
+    message: 'A sender-constrained token (DPoP or mTLS) is required.',
+  },
+  RAMPART_DPOP_REQUIRED: {
+    http: 401,
+    rpc: JSONRPC.SERVER_ERROR - 12,
+    message: 'A DPoP-bound token and proof are required.',
+  },
+  RAMPART_DPOP_INVALID: { http: 401, rpc: JSONRPC.SERVER_ERROR - 12, message: 'The DPoP proof is invalid.' },
+  RAMPART_DPOP_REPLAYED: {
+    http: 401,
+    rpc: JSONRPC.SERVER_ERROR - 12,
+    message: 'The DPoP proof was already used.',
+  },
+  RAMPART_DPOP_WRONG_TARGET: {
+    http: 401,
+    rpc: JSONRPC.SERVER_ERROR - 12,
+    message: 'The DPoP proof was made for another method or URL.',
+  },
+  RAMPART_DPOP_KEY_MISMATCH: {
+    http: 401,
+    rpc: JSONRPC.SERVER_ERROR - 12,
+    message: 'The DPoP key does not match the key the token is bound to.',
+  },
+  RAMPART_DPOP_NONCE_REQUIRED: {
+    http: 401,
+    rpc: JSONRPC.SERVER_ERROR - 12,
+    message: 'Use the DPoP-Nonce the server provided.',
+  },
+  RAMPART_MTLS_REQUIRED: {
+    http: 401,
+    rpc: JSONRPC.SERVER_ERROR - 12,
+    message: 'A certificate-bound token needs the client certificate it is bound to.',
+  },
+  RAMPART_MTLS_CERT_MISMATCH: {
+    http: 401,
+    rpc: JSONRPC.SERVER_ERROR - 12,
+    message: 'The client certificate is not the one the token is bound to.',
+  },
+  RAMPART_AUTH_UNAVAILABLE: {
+    http: 503,
+    rpc: JSONRPC.SERVER_ERROR - 13,
+    message: 'The token could not be checked right now.',
+  },
 } as const satisfies Record<string, Entry>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -1,6 +1,9 @@
 // Wires one Rampart instance from a validated config: store, upstreams, gateway, pipeline, ingress; and stops it
 // in the right order (drain requests, end streams and sessions, then close upstreams, then the store).
 import path from 'node:path';
+import { Authenticator } from './auth/authenticator.ts';
+import { metadataPaths, protectedResourceMetadata } from './auth/metadata.ts';
+import { RevocationList } from './auth/revocations.ts';
 import type { RampartConfig } from './config/schema.ts';
 import { Gateway } from './core/gateway.ts';
 import { createTokenSigner } from './core/signed-token.ts';
@@ -38,13 +41,19 @@ export class Rampart {
   private idle: (() => void) | undefined;
   private stopping: Promise<void> | undefined;
   private readonly listening: boolean;
+  private readonly baseDir: string;
+  /** Revoked token ids and disabled subjects (only with authentication configured). */
+  readonly revocations: RevocationList | undefined;
+  authenticator: Authenticator | undefined;
   url = '';
 
   constructor(config: RampartConfig, options: RampartOptions) {
     this.config = config;
     this.log = options.log;
     this.listening = options.listen ?? true;
+    this.baseDir = options.baseDir;
     this.store = new SqliteStore(path.resolve(options.baseDir, config.stateDir));
+    this.revocations = config.auth ? new RevocationList(this.store) : undefined;
     this.gateway = new Gateway({
       separator: config.separator,
       signer: createTokenSigner(this.store.secret('token-hmac')),
@@ -77,6 +86,8 @@ export class Rampart {
         maxJsonDepth: config.limits.maxJsonDepth,
         hostOrigin: createHostOriginPolicy(config.security.allowedHosts, config.security.allowedOrigins),
         log: this.log,
+        tls: config.tls,
+        serverOf: (name) => this.gateway.serverOf(name),
       },
       { gateway: this.gateway, pipeline: this.pipeline, sessions: this.sessions, track },
       { gateway: this.gateway, pipeline: this.pipeline, listeners: this.listeners, track },
@@ -89,7 +100,17 @@ export class Rampart {
     if (!this.listening) return '';
     const address = await this.ingress.listen(this.config.listen.host, this.config.listen.port);
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-    this.url = `http://${host}:${address.port}${this.config.listen.path}`;
+    this.url = `${this.config.tls ? 'https' : 'http'}://${host}:${address.port}${this.config.listen.path}`;
+    const auth = this.config.auth;
+    if (auth) {
+      const resource = auth.resource ?? this.url;
+      this.authenticator = new Authenticator(auth, resource, this.revocations!, this.baseDir);
+      this.ingress.setAuth({
+        authenticator: this.authenticator,
+        metadata: protectedResourceMetadata(auth, resource, this.config.tls?.clientCa !== undefined),
+        metadataPaths: metadataPaths(resource),
+      });
+    }
     return this.url;
   }
 
@@ -123,6 +144,7 @@ export class Rampart {
     this.sessions.closeAll();
     await this.gateway.close();
     this.ingress.closeAllConnections();
+    this.revocations?.close();
     this.store.close();
     this.log.info('rampart stopped');
   }

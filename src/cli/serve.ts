@@ -11,6 +11,7 @@ const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
 /** Refuses a non-loopback bind: without client authentication anyone who can reach the port could call tools. */
 export function checkBindSafety(config: RampartConfig): string | undefined {
+  if (config.auth) return undefined;
   if (LOOPBACK.has(config.listen.host) || config.listen.host.startsWith('127.')) return undefined;
   return (
     `refusing to listen on ${config.listen.host}: no client authentication is configured, so only loopback ` +
@@ -38,7 +39,9 @@ export async function serve(configPath: string | undefined): Promise<number> {
       `  upstream servers:`,
       servers,
       `  state: ${path.resolve(baseDir, config.stateDir)}`,
-      `  no client authentication is configured: loopback only.`,
+      config.auth
+        ? `  clients authenticate with OAuth access tokens from: ${config.auth.issuers.map((i) => i.issuer).join(', ')}`
+        : `  no client authentication is configured: loopback only.`,
       `  Connect an MCP client (Streamable HTTP) to ${url}`,
       `    e.g. claude mcp add --transport http rampart ${url}`,
       `    or, for clients that only launch commands: rampart stdio --config <file>`,

@@ -1,5 +1,7 @@
 // One downstream request as the era-neutral core sees it. The ingress builds it for either era; the gateway
 // answers it; guards read it.
+
+import type { Principal } from '../auth/principal.ts';
 import type { JsonObject, JsonRpcId, JsonRpcNotification } from './jsonrpc.ts';
 import type { Era } from './protocol.ts';
 
@@ -17,6 +19,10 @@ export interface DownstreamCall {
   readonly sessionId: string | undefined;
   /** Aborted on notifications/cancelled (legacy) or a closed response stream (modern). */
   readonly signal: AbortSignal;
+  /** Who is calling (undefined only when Rampart runs without authentication, on loopback). */
+  readonly principal: Principal | undefined;
+  /** The caller's own token, for RFC 8693 token exchange toward an upstream only; never logged or forwarded. */
+  readonly subjectToken: string | undefined;
   /** `Mcp-Param-*` headers of a modern HTTP request (lower-case names), forwarded to modern HTTP upstreams. */
   readonly paramHeaders: Readonly<Record<string, string>>;
   /** Filled in by the gateway once the request is routed, for the request's event. */

@@ -1,6 +1,7 @@
 // The era-neutral heart of Rampart: answers one downstream request by aggregating or routing it to upstreams,
 // remaps names, cursors and progress, routes server-to-client traffic back to the request it belongs to, and
 // translates between eras (legacy upstream asks -> MRTR for modern clients, and the reverse).
+import { principalKey } from '../auth/principal.ts';
 import { RampartError } from '../errors.ts';
 import type { Logger } from '../monitor/logger.ts';
 import type { OutgoingCall } from '../upstream/rpc-peer.ts';
@@ -120,6 +121,15 @@ export class Gateway implements UpstreamListener {
     });
     if (tasks) caps['extensions'] = { [TASKS_EXTENSION]: {} };
     return caps;
+  }
+
+  /** The upstream an exposed tool or prompt name belongs to, by namespace prefix or cached list; best effort. */
+  serverOf(exposed: string): string | undefined {
+    for (const upstream of this.upstreams) {
+      const ns = this.ns(upstream);
+      if (ns.namespace !== '' && ownName(ns, exposed) !== undefined) return upstream.name;
+    }
+    return this.upstreams.find((u) => this.ns(u).namespace === '')?.name;
   }
 
   /** Answers one request (never a notification). Throws RampartError or PeerError. */
@@ -284,6 +294,7 @@ export class Gateway implements UpstreamListener {
         logLevel: call.logLevel,
       },
       headers: call.paramHeaders,
+      credential: { subjectToken: call.subjectToken },
     };
   }
 
@@ -463,7 +474,8 @@ export class Gateway implements UpstreamListener {
     const { upstream } = route;
     call.trace.server = upstream.name;
     if (call.era === 'modern' && upstream.era === 'legacy') {
-      const binding = call.sessionId ?? 'anonymous';
+      // requestState is bound to the caller: another principal cannot resume this exchange.
+      const binding = call.principal ? principalKey(call.principal) : (call.sessionId ?? 'anonymous');
       if (this.bridge.isOwnState(call.params)) return this.bridge.resume(call.params!, call.signal, binding);
       return this.bridge.begin(
         (exchange) =>

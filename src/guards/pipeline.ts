@@ -56,6 +56,17 @@ export interface RequestEvent {
   time: string;
   requestId: string;
   sessionId: string | undefined;
+  /** Who called: issuer, subject, client, agent, tenant and how the token was bound (absent without auth). */
+  principal:
+    | {
+        issuer: string;
+        subject: string;
+        clientId: string | undefined;
+        agent: string | undefined;
+        tenant: string | undefined;
+        binding: string;
+      }
+    | undefined;
   era: DownstreamCall['era'];
   server: string | undefined;
   method: string;
@@ -118,6 +129,14 @@ export class Pipeline {
         time: new Date().toISOString(),
         requestId: String(call.id),
         sessionId: call.sessionId,
+        principal: call.principal && {
+          issuer: call.principal.issuer,
+          subject: call.principal.subject,
+          clientId: call.principal.clientId,
+          agent: call.principal.agent,
+          tenant: call.principal.tenant,
+          binding: call.principal.binding,
+        },
         era: call.era,
         server: call.trace.server,
         method: call.method,

@@ -1,13 +1,20 @@
 // The HTTP listener: one MCP endpoint serving both eras, chosen per request. Order of checks: path and HTTP
-// method, Host/Origin, body limits, JSON-RPC envelope, era; nothing reaches the gateway before all pass.
+// method, Host/Origin, body limits, JSON-RPC envelope, authentication, era; nothing reaches the gateway before all
+// pass. With `tls` it is an HTTPS listener that can request client certificates (mTLS).
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { classifyMessage } from '../core/jsonrpc.ts';
+import { AuthError } from '../auth/auth-error.ts';
+import type { Authenticated, Authenticator } from '../auth/authenticator.ts';
+import type { TlsConfig } from '../config/auth-schema.ts';
+import { type Classified, classifyMessage } from '../core/jsonrpc.ts';
 import { RampartError } from '../errors.ts';
 import type { Logger } from '../monitor/logger.ts';
 import { parseJsonBody, readBody } from './body.ts';
 import { header } from './headers.ts';
 import { checkHostOrigin, type HostOriginPolicy } from './host-origin.ts';
+import { authenticateHttp, replyAuthError } from './http-auth.ts';
 import { handleLegacyDelete, handleLegacyGet, handleLegacyPost, type LegacyDeps } from './legacy.ts';
 import { handleModernPost, isModernRequest, type ModernDeps } from './modern.ts';
 import { replyError } from './reply.ts';
@@ -18,6 +25,16 @@ export interface HttpIngressOptions {
   maxJsonDepth: number;
   hostOrigin: HostOriginPolicy;
   log: Logger;
+  tls?: TlsConfig | undefined;
+  /** Resolves an exposed tool name to its server (for per-server scopes and binding), best effort. */
+  serverOf: (exposedName: string) => string | undefined;
+}
+
+/** Authentication of the endpoint, set once the resource URL is known (after listen). */
+export interface IngressAuth {
+  authenticator: Authenticator;
+  metadata: Record<string, unknown>;
+  metadataPaths: string[];
 }
 
 export class HttpIngress {
@@ -26,18 +43,39 @@ export class HttpIngress {
   private readonly legacy: LegacyDeps;
   private readonly modern: ModernDeps;
   private draining = false;
+  private auth: IngressAuth | undefined;
 
   constructor(options: HttpIngressOptions, legacy: LegacyDeps, modern: ModernDeps) {
     this.options = options;
     this.legacy = legacy;
     this.modern = modern;
-    this.server = createServer({ requestTimeout: 0, keepAliveTimeout: 65_000 }, (req, res) => {
+    const handler = (req: IncomingMessage, res: ServerResponse) => {
       this.route(req, res).catch((err: unknown) => {
         if (!(err instanceof RampartError))
           this.options.log.error('unhandled ingress error', { error: String(err) });
         replyError(res, err);
       });
-    });
+    };
+    const tls = options.tls;
+    this.server = tls
+      ? createTlsServer(
+          {
+            cert: readFileSync(tls.cert),
+            key: readFileSync(tls.key),
+            ...(tls.clientCa ? { ca: readFileSync(tls.clientCa), requestCert: true } : {}),
+            // Without requireClientCert an unverified certificate is still accepted at the TLS level, but it is
+            // never used for binding (only `socket.authorized` certificates count).
+            rejectUnauthorized: tls.requireClientCert,
+            requestTimeout: 0,
+            keepAliveTimeout: 65_000,
+          },
+          handler,
+        )
+      : createServer({ requestTimeout: 0, keepAliveTimeout: 65_000 }, handler);
+  }
+
+  setAuth(auth: IngressAuth): void {
+    this.auth = auth;
   }
 
   listen(host: string, port: number): Promise<AddressInfo> {
@@ -68,6 +106,16 @@ export class HttpIngress {
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
       return;
     }
+    if (
+      this.auth &&
+      req.method === 'GET' &&
+      pathname !== undefined &&
+      this.auth.metadataPaths.includes(pathname)
+    ) {
+      const body = JSON.stringify(this.auth.metadata);
+      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'max-age=300' }).end(body);
+      return;
+    }
     if (pathname !== this.options.path) {
       res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}');
       return;
@@ -79,11 +127,38 @@ export class HttpIngress {
       case 'POST':
         return this.post(req, res);
       case 'GET':
-        return handleLegacyGet(req, res, this.legacy);
-      case 'DELETE':
-        return handleLegacyDelete(req, res, this.legacy);
+      case 'DELETE': {
+        const auth = await this.authenticate(req, res, undefined);
+        if (auth === null) return;
+        if (req.method === 'GET') return handleLegacyGet(req, res, this.legacy, auth);
+        return handleLegacyDelete(req, res, this.legacy, auth);
+      }
       default:
         throw new RampartError('RAMPART_METHOD_NOT_ALLOWED');
+    }
+  }
+
+  /** The caller, undefined when no authentication is configured, or null after a refusal was answered. */
+  private async authenticate(
+    req: IncomingMessage,
+    res: ServerResponse,
+    message: Classified | undefined,
+  ): Promise<Authenticated | undefined | null> {
+    const auth = this.auth;
+    if (!auth) return undefined;
+    const tool =
+      message?.kind === 'request' &&
+      message.message.method === 'tools/call' &&
+      typeof message.message.params?.['name'] === 'string'
+        ? message.message.params['name']
+        : undefined;
+    const hint = { tool, server: tool === undefined ? undefined : this.options.serverOf(tool) };
+    try {
+      return await authenticateHttp(auth.authenticator, req, message, hint);
+    } catch (err) {
+      if (!(err instanceof AuthError)) throw err;
+      replyAuthError(res, err, auth.authenticator, message, hint);
+      return null;
     }
   }
 
@@ -102,7 +177,9 @@ export class HttpIngress {
         throw new RampartError('RAMPART_NOT_ACCEPTABLE');
       }
     }
-    if (isModernRequest(req, message)) return handleModernPost(req, res, message, this.modern);
-    return handleLegacyPost(req, res, message, this.legacy);
+    const auth = await this.authenticate(req, res, message);
+    if (auth === null) return;
+    if (isModernRequest(req, message)) return handleModernPost(req, res, message, this.modern, auth);
+    return handleLegacyPost(req, res, message, this.legacy, auth);
   }
 }

@@ -1,6 +1,8 @@
 // The 2025-11-25 side of the endpoint: initialize creates a session; later POSTs carry Mcp-Session-Id (404 when
 // unknown or terminated); GET opens a stream for unsolicited messages; DELETE ends the session.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Authenticated } from '../auth/authenticator.ts';
+import { principalKey } from '../auth/principal.ts';
 import type { DownstreamCall } from '../core/call.ts';
 import { isLogLevel } from '../core/call.ts';
 import type { Gateway } from '../core/gateway.ts';
@@ -31,11 +33,18 @@ export interface LegacyDeps {
 }
 
 /** Looks up the session a request names; RAMPART_SESSION_REQUIRED or RAMPART_SESSION_NOT_FOUND otherwise. */
-function sessionOf(req: IncomingMessage, deps: LegacyDeps): LegacySession {
+/**
+ * Looks up the session a request names. A session belongs to the principal that opened it: another principal
+ * presenting its id gets the same 404 as an unknown id (no oracle for valid ids).
+ */
+function sessionOf(req: IncomingMessage, deps: LegacyDeps, auth: Authenticated | undefined): LegacySession {
   const id = header(req, 'mcp-session-id');
   if (id === undefined) throw new RampartError('RAMPART_SESSION_REQUIRED');
   const session = deps.sessions.get(id);
   if (!session) throw new RampartError('RAMPART_SESSION_NOT_FOUND');
+  if (session.owner !== (auth ? principalKey(auth.principal) : undefined)) {
+    throw new RampartError('RAMPART_SESSION_NOT_FOUND');
+  }
   const version = header(req, 'mcp-protocol-version');
   if (version !== undefined && !(LEGACY_VERSIONS as readonly string[]).includes(version)) {
     throw new RampartError(
@@ -54,16 +63,17 @@ export async function handleLegacyPost(
   res: ServerResponse,
   msg: Classified,
   deps: LegacyDeps,
+  auth: Authenticated | undefined,
 ): Promise<void> {
   if (msg.kind === 'request' && msg.message.method === 'initialize') {
     if (header(req, 'mcp-session-id') !== undefined) {
       // Re-initializing inside a session is a protocol error; an unknown id still gets 404.
-      sessionOf(req, deps);
+      sessionOf(req, deps, auth);
       throw new RampartError('RAMPART_INVALID_REQUEST', 'The session is already initialized.');
     }
-    return initialize(res, msg.message, deps);
+    return initialize(res, msg.message, deps, auth);
   }
-  const session = sessionOf(req, deps);
+  const session = sessionOf(req, deps, auth);
   if (msg.kind === 'response') {
     const pending = session.clientRequests.get(String(msg.message.id));
     if (pending) {
@@ -85,10 +95,15 @@ export async function handleLegacyPost(
     res.writeHead(202).end();
     return;
   }
-  await dispatch(res, msg.message, session, deps);
+  await dispatch(res, msg.message, session, deps, auth);
 }
 
-async function initialize(res: ServerResponse, request: JsonRpcRequest, deps: LegacyDeps): Promise<void> {
+async function initialize(
+  res: ServerResponse,
+  request: JsonRpcRequest,
+  deps: LegacyDeps,
+  auth: Authenticated | undefined,
+): Promise<void> {
   const params = request.params ?? {};
   const requested = typeof params['protocolVersion'] === 'string' ? params['protocolVersion'] : '';
   const version = (LEGACY_VERSIONS as readonly string[]).includes(requested)
@@ -96,8 +111,13 @@ async function initialize(res: ServerResponse, request: JsonRpcRequest, deps: Le
     : LATEST_LEGACY_VERSION;
   const capabilities = isObject(params['capabilities']) ? params['capabilities'] : {};
   const clientInfo = isObject(params['clientInfo']) ? params['clientInfo'] : undefined;
-  const session = deps.sessions.create(version, capabilities, clientInfo);
-  const call = legacyCall(request, session, new ResponseChannel(res), new AbortController().signal);
+  const session = deps.sessions.create(
+    version,
+    capabilities,
+    clientInfo,
+    auth ? principalKey(auth.principal) : undefined,
+  );
+  const call = legacyCall(request, session, new ResponseChannel(res), new AbortController().signal, auth);
   const result = await deps.pipeline.run(call, async () => {
     const answer: JsonObject = {
       protocolVersion: version,
@@ -116,11 +136,12 @@ async function dispatch(
   request: JsonRpcRequest,
   session: LegacySession,
   deps: LegacyDeps,
+  auth: Authenticated | undefined,
 ): Promise<void> {
   const controller = new AbortController();
   const channel = new ResponseChannel(res);
   session.inflight.set(request.id, controller);
-  const call = legacyCall(request, session, channel, controller.signal);
+  const call = legacyCall(request, session, channel, controller.signal, auth);
   try {
     const result = await deps.track(
       deps.pipeline.run(call, (params) => forwardLegacy({ ...call, params }, session, deps)),
@@ -166,6 +187,7 @@ export function legacyCall(
   session: LegacySession,
   channel: Channel,
   signal: AbortSignal,
+  auth: Authenticated | undefined,
 ): DownstreamCall {
   return {
     era: 'legacy',
@@ -181,6 +203,8 @@ export function legacyCall(
     sessionId: session.id,
     signal,
     trace: { server: undefined },
+    principal: auth?.principal,
+    subjectToken: auth?.token,
     paramHeaders: {},
     notify: (notification) => channel.send(notification),
     sendRequest: (method, params, abort) =>
@@ -214,10 +238,15 @@ export function legacyCall(
 }
 
 /** GET: a standalone stream for messages unrelated to any request (list_changed, resource updates). */
-export function handleLegacyGet(req: IncomingMessage, res: ServerResponse, deps: LegacyDeps): void {
+export function handleLegacyGet(
+  req: IncomingMessage,
+  res: ServerResponse,
+  deps: LegacyDeps,
+  auth: Authenticated | undefined,
+): void {
   const accept = header(req, 'accept') ?? '';
   if (!accept.includes('text/event-stream')) throw new RampartError('RAMPART_NOT_ACCEPTABLE');
-  const session = sessionOf(req, deps);
+  const session = sessionOf(req, deps, auth);
   const channel = new ResponseChannel(res);
   channel.openStream();
   session.streams.add(channel);
@@ -229,10 +258,14 @@ export function handleLegacyGet(req: IncomingMessage, res: ServerResponse, deps:
   });
 }
 
-export function handleLegacyDelete(req: IncomingMessage, res: ServerResponse, deps: LegacyDeps): void {
-  const id = header(req, 'mcp-session-id');
-  if (id === undefined) throw new RampartError('RAMPART_SESSION_REQUIRED');
-  if (!deps.sessions.delete(id)) throw new RampartError('RAMPART_SESSION_NOT_FOUND');
+export function handleLegacyDelete(
+  req: IncomingMessage,
+  res: ServerResponse,
+  deps: LegacyDeps,
+  auth: Authenticated | undefined,
+): void {
+  const session = sessionOf(req, deps, auth);
+  deps.sessions.delete(session.id);
   res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
 }
 

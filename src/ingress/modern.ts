@@ -2,6 +2,7 @@
 // per-request `_meta` (version, client capabilities, log level), server/discover, subscriptions/listen streams,
 // results tagged with resultType and cache hints, and a closed response stream treated as cancellation.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Authenticated } from '../auth/authenticator.ts';
 import type { DownstreamCall } from '../core/call.ts';
 import { isLogLevel } from '../core/call.ts';
 import type { Gateway } from '../core/gateway.ts';
@@ -128,6 +129,7 @@ export async function handleModernPost(
   res: ServerResponse,
   msg: Classified,
   deps: ModernDeps,
+  auth: Authenticated | undefined,
 ): Promise<void> {
   if (msg.kind !== 'request') {
     // No client notifications are defined for modern HTTP; closing a stream is how a client cancels.
@@ -150,7 +152,7 @@ export async function handleModernPost(
   res.on('close', () => {
     if (!channel.closed || !res.writableFinished) controller.abort();
   });
-  const call = modernCall(request, version, channel, controller.signal, paramHeadersOf(req));
+  const call = modernCall(request, version, channel, controller.signal, paramHeadersOf(req), auth);
   if (request.method === 'subscriptions/listen') {
     deps.listeners.open(call, channel);
     return;
@@ -199,6 +201,7 @@ export function modernCall(
   channel: Channel,
   signal: AbortSignal,
   paramHeaders: Record<string, string> = {},
+  auth: Authenticated | undefined = undefined,
 ): DownstreamCall {
   const meta = isObject(request.params?.['_meta']) ? request.params['_meta'] : {};
   const logLevel = meta[META_LOG_LEVEL];
@@ -214,6 +217,8 @@ export function modernCall(
     sessionId: undefined,
     signal,
     trace: { server: undefined },
+    principal: auth?.principal,
+    subjectToken: auth?.token,
     paramHeaders,
     notify: (notification) => channel.send(notification),
     sendRequest: undefined,

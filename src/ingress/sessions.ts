@@ -15,6 +15,8 @@ export class LegacySession {
   readonly protocolVersion: string;
   readonly clientCapabilities: JsonObject;
   readonly clientInfo: JsonObject | undefined;
+  /** principalKey of the caller that opened the session (undefined without authentication). */
+  readonly owner: string | undefined;
   initialized = false;
   lastSeen: number;
   logLevel: string | undefined;
@@ -29,7 +31,9 @@ export class LegacySession {
     capabilities: JsonObject,
     clientInfo: JsonObject | undefined,
     now: number,
+    owner?: string,
   ) {
+    this.owner = owner;
     this.protocolVersion = protocolVersion;
     this.clientCapabilities = capabilities;
     this.clientInfo = clientInfo;
@@ -95,10 +99,11 @@ export class SessionStore {
     protocolVersion: string,
     capabilities: JsonObject,
     clientInfo: JsonObject | undefined,
+    owner?: string,
   ): LegacySession {
     this.sweep();
     if (this.sessions.size >= this.maxSessions) throw new RampartError('RAMPART_SESSION_LIMIT');
-    const session = new LegacySession(protocolVersion, capabilities, clientInfo, this.now());
+    const session = new LegacySession(protocolVersion, capabilities, clientInfo, this.now(), owner);
     this.sessions.set(session.id, session);
     return session;
   }

@@ -163,7 +163,7 @@ export class StdioIngress {
     }
     const controller = new AbortController();
     session.inflight.set(request.id, controller);
-    const call = legacyCall(request, session, this.channel, controller.signal);
+    const call = legacyCall(request, session, this.channel, controller.signal, undefined);
     try {
       const result = await this.pipeline.run(call, (params) =>
         forwardLegacy({ ...call, params }, session, { gateway: this.gateway }),

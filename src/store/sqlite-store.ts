@@ -25,15 +25,18 @@ export class SqliteStore implements EventSink {
       PRAGMA journal_mode = WAL;
       PRAGMA synchronous = NORMAL;
       CREATE TABLE IF NOT EXISTS secrets (name TEXT PRIMARY KEY, value BLOB NOT NULL);
+      CREATE TABLE IF NOT EXISTS revocations (
+        kind TEXT NOT NULL, value TEXT NOT NULL, time TEXT NOT NULL, PRIMARY KEY (kind, value)
+      );
       CREATE TABLE IF NOT EXISTS request_events (
         seq INTEGER PRIMARY KEY AUTOINCREMENT,
-        time TEXT NOT NULL, request_id TEXT NOT NULL, session_id TEXT, era TEXT NOT NULL, server TEXT,
+        time TEXT NOT NULL, request_id TEXT NOT NULL, session_id TEXT, principal TEXT, era TEXT NOT NULL, server TEXT,
         method TEXT NOT NULL, name TEXT, decision TEXT NOT NULL, code TEXT, rule_ids TEXT NOT NULL,
         timings TEXT NOT NULL
       );`);
     this.insertEvent = this.db.prepare(
-      `INSERT INTO request_events (time, request_id, session_id, era, server, method, name, decision, code, rule_ids, timings)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO request_events (time, request_id, session_id, principal, era, server, method, name, decision, code, rule_ids, timings)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
   }
 
@@ -46,6 +49,20 @@ export class SqliteStore implements EventSink {
     const value = randomBytes(bytes);
     this.db.prepare('INSERT INTO secrets (name, value) VALUES (?, ?)').run(name, value);
     return value;
+  }
+
+  /** Adds a revocation: kind `jti` (one token) or `subject` (every token of `issuer subject`). */
+  revoke(kind: 'jti' | 'subject', value: string): void {
+    this.db
+      .prepare('INSERT OR IGNORE INTO revocations (kind, value, time) VALUES (?, ?, ?)')
+      .run(kind, value, new Date().toISOString());
+  }
+
+  revocations(): Array<{ kind: string; value: string }> {
+    return this.db.prepare('SELECT kind, value FROM revocations').all() as Array<{
+      kind: string;
+      value: string;
+    }>;
   }
 
   record(event: RequestEvent): void {
@@ -70,6 +87,7 @@ export class SqliteStore implements EventSink {
           e.time,
           e.requestId,
           e.sessionId ?? null,
+          e.principal ? JSON.stringify(e.principal) : null,
           e.era,
           e.server ?? null,
           e.method,

@@ -26,7 +26,7 @@ import {
 import { RampartError } from '../errors.ts';
 import type { Logger } from '../monitor/logger.ts';
 import { createCredentialProvider } from './credentials/index.ts';
-import type { CredentialProvider } from './credentials/provider.ts';
+import type { CredentialContext, CredentialProvider } from './credentials/provider.ts';
 import { StreamableHttpTransport } from './http-transport.ts';
 import { resolveCommand } from './resolve-command.ts';
 import { type OutgoingCall, RpcPeer } from './rpc-peer.ts';
@@ -72,6 +72,7 @@ export interface CallOptions {
   onProgress: ((params: JsonObject) => void) | undefined;
   downstream: DownstreamContext;
   headers?: Readonly<Record<string, string>>;
+  credential?: CredentialContext;
 }
 
 export class Upstream {
@@ -130,6 +131,7 @@ export class Upstream {
       onProgress: options.onProgress,
       owner: options.owner,
       ...(options.headers ? { headers: options.headers } : {}),
+      ...(options.credential ? { credential: options.credential } : {}),
     });
   }
 

@@ -19,6 +19,8 @@ function call(params: Record<string, unknown> = { name: 'fs__read' }): Downstrea
     sessionId: 's1',
     signal: new AbortController().signal,
     trace: { server: 'fs' },
+    principal: undefined,
+    subjectToken: undefined,
     paramHeaders: {},
     notify: () => undefined,
     sendRequest: undefined,

@@ -1,0 +1,124 @@
+// DPoP proofs (RFC 9449): the proof is a JWT signed by the holder's key (typ dpop+jwt, public jwk in the header)
+// for this exact method and URL (htm/htu), recent (iat window), used once (jti replay cache), bound to the token
+// (ath) and, where required, to a server nonce. The token's cnf.jkt must be the thumbprint of the proof key.
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { calculateJwkThumbprint, decodeProtectedHeader, EmbeddedJWK, errors, jwtVerify } from 'jose';
+import { AuthError } from './auth-error.ts';
+import { ExpiringCache } from './expiring-cache.ts';
+
+export interface DpopOptions {
+  algorithms: readonly string[];
+  iatWindowSec: number;
+  requireNonce: boolean;
+  nonceKey: Buffer;
+  now: () => number;
+}
+
+export interface DpopCheck {
+  proof: string;
+  method: string;
+  url: string;
+  accessToken: string;
+}
+
+/** Normalises an htu for comparison: no query or fragment, lower-case scheme and host, no default port. */
+export function normalizeHtu(value: string): string | undefined {
+  try {
+    const url = new URL(value);
+    url.search = '';
+    url.hash = '';
+    return url.href;
+  } catch {
+    return undefined;
+  }
+}
+
+export class DpopVerifier {
+  private readonly options: DpopOptions;
+  private readonly seen: ExpiringCache<true>;
+
+  constructor(options: DpopOptions) {
+    this.options = options;
+    this.seen = new ExpiringCache(200_000, options.now);
+  }
+
+  /** A nonce valid for the current and the next window (stateless: an HMAC over the time bucket). */
+  nonce(): string {
+    return this.nonceFor(this.bucket());
+  }
+
+  /** Verifies a proof and returns the thumbprint (jkt) of its key. */
+  async verify(check: DpopCheck): Promise<string> {
+    const { options } = this;
+    let header: ReturnType<typeof decodeProtectedHeader>;
+    try {
+      header = decodeProtectedHeader(check.proof);
+    } catch {
+      throw new AuthError('RAMPART_DPOP_INVALID');
+    }
+    if (
+      header.typ !== 'dpop+jwt' ||
+      !header.alg ||
+      !options.algorithms.includes(header.alg) ||
+      !header.jwk ||
+      'd' in header.jwk
+    ) {
+      throw new AuthError('RAMPART_DPOP_INVALID');
+    }
+    let payload: Record<string, unknown>;
+    try {
+      ({ payload } = await jwtVerify(check.proof, EmbeddedJWK, {
+        typ: 'dpop+jwt',
+        algorithms: [...options.algorithms],
+        currentDate: new Date(options.now()),
+      }));
+    } catch (err) {
+      throw new AuthError(
+        err instanceof errors.JOSEError ? 'RAMPART_DPOP_INVALID' : 'RAMPART_AUTH_UNAVAILABLE',
+      );
+    }
+    if (payload['htm'] !== check.method || normalizeHtu(String(payload['htu'])) !== normalizeHtu(check.url)) {
+      throw new AuthError('RAMPART_DPOP_WRONG_TARGET');
+    }
+    const iat = payload['iat'];
+    const windowMs = options.iatWindowSec * 1000;
+    if (typeof iat !== 'number' || Math.abs(iat * 1000 - options.now()) > windowMs) {
+      throw new AuthError('RAMPART_DPOP_INVALID', {
+        detail: 'The DPoP proof is too old or from the future.',
+      });
+    }
+    const ath = createHash('sha256').update(check.accessToken).digest('base64url');
+    if (payload['ath'] !== ath)
+      throw new AuthError('RAMPART_DPOP_INVALID', { detail: 'The DPoP proof is for another token.' });
+    if (options.requireNonce && !this.validNonce(payload['nonce'])) {
+      throw new AuthError('RAMPART_DPOP_NONCE_REQUIRED', { dpopNonce: this.nonce() });
+    }
+    const jkt = await calculateJwkThumbprint(header.jwk, 'sha256');
+    const jti = payload['jti'];
+    if (typeof jti !== 'string' || jti.length === 0 || jti.length > 256)
+      throw new AuthError('RAMPART_DPOP_INVALID');
+    const key = `${jkt}:${jti}`;
+    if (this.seen.has(key)) throw new AuthError('RAMPART_DPOP_REPLAYED');
+    this.seen.set(key, true, iat * 1000 + windowMs);
+    return jkt;
+  }
+
+  private bucket(): number {
+    return Math.floor(this.options.now() / (this.options.iatWindowSec * 1000));
+  }
+
+  private nonceFor(bucket: number): string {
+    const mac = createHmac('sha256', this.options.nonceKey).update(String(bucket)).digest().subarray(0, 16);
+    return `${bucket.toString(36)}.${mac.toString('base64url')}`;
+  }
+
+  private validNonce(value: unknown): boolean {
+    if (typeof value !== 'string') return false;
+    const current = this.bucket();
+    return [current, current - 1].some((bucket) => {
+      const expected = Buffer.from(this.nonceFor(bucket));
+      const given = Buffer.from(value);
+      return given.length === expected.length && timingSafeEqual(given, expected);
+    });
+  }
+}
