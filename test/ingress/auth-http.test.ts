@@ -1,0 +1,195 @@
+// Authentication at the MCP endpoint: Protected Resource Metadata, 401 challenges, 403 step-up naming the scope,
+// sessions bound to the principal that opened them, principals on events, and no token passthrough to stdio or
+// HTTP upstreams.
+import assert from 'node:assert/strict';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { after, before, describe, it } from 'node:test';
+import { request } from 'undici';
+import type { JsonRpcMessage } from '../../src/core/jsonrpc.ts';
+import { type LocalIssuer, startLocalIssuer } from '../helpers/local-issuer.ts';
+import { LegacyClient, modernRequest, post, rpcError } from '../helpers/mcp-client.ts';
+import { fixtureServer, type Started, startRampart } from '../helpers/rampart.ts';
+
+/** An HTTP MCP upstream (2025-11-25, JSON answers) that records every header it receives. */
+async function startRecordingUpstream(): Promise<{
+  url: string;
+  seen: IncomingHttpHeaders[];
+  server: Server;
+}> {
+  const seen: IncomingHttpHeaders[] = [];
+  const server = createServer((req, res) => {
+    seen.push(req.headers);
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      if (req.method !== 'POST') return void res.writeHead(405).end();
+      const msg = JSON.parse(body) as { id?: number; method?: string; params?: Record<string, unknown> };
+      if (msg.id === undefined) return void res.writeHead(202).end();
+      const results: Record<string, unknown> = {
+        initialize: {
+          protocolVersion: '2025-11-25',
+          capabilities: { tools: {} },
+          serverInfo: { name: 'rec', version: '1' },
+        },
+        'tools/list': { tools: [{ name: 'echo', inputSchema: { type: 'object' } }] },
+        'tools/call': { content: [{ type: 'text', text: 'ok' }] },
+      };
+      const result = results[String(msg.method)];
+      const answer = result
+        ? { jsonrpc: '2.0', id: msg.id, result }
+        : { jsonrpc: '2.0', id: msg.id, error: { code: -32601, message: 'nope' } };
+      res
+        .writeHead(200, { 'content-type': 'application/json', 'mcp-session-id': 'rec-session' })
+        .end(JSON.stringify(answer));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}/mcp`, seen, server };
+}
+
+describe('authentication at the endpoint', () => {
+  let idp: LocalIssuer;
+  let gw: Started;
+  let upstream: Awaited<ReturnType<typeof startRecordingUpstream>>;
+  const RESOURCE = 'http://rampart.test/mcp';
+  const sent: string[] = [];
+  before(async () => {
+    idp = await startLocalIssuer(RESOURCE);
+    upstream = await startRecordingUpstream();
+    gw = await startRampart({
+      servers: [fixtureServer('fx', 'legacy'), { name: 'rec', url: upstream.url }],
+      auth: {
+        resource: RESOURCE,
+        issuers: [{ issuer: idp.issuer, jwksUri: idp.jwksUri }],
+        scopes: { required: ['mcp'], tools: { fx__add: ['math'] } },
+      },
+    });
+    // Record everything Rampart writes to the stdio upstream.
+    const fx = gw.rampart.gateway.upstreams[0] as unknown as {
+      peer: { transport: { send(m: JsonRpcMessage): Promise<void> } };
+    };
+    const transport = fx.peer.transport;
+    const original = transport.send.bind(transport);
+    transport.send = (m: JsonRpcMessage) => {
+      sent.push(JSON.stringify(m));
+      return original(m);
+    };
+  });
+  after(async () => {
+    await gw.stop();
+    upstream.server.close();
+    await idp.stop();
+  });
+
+  it('publishes Protected Resource Metadata at both well-known locations', async () => {
+    const origin = new URL(gw.url).origin;
+    for (const path of [
+      '/.well-known/oauth-protected-resource/mcp',
+      '/.well-known/oauth-protected-resource',
+    ]) {
+      const res = await request(`${origin}${path}`);
+      assert.equal(res.statusCode, 200);
+      const doc = (await res.body.json()) as Record<string, unknown>;
+      assert.equal(doc['resource'], RESOURCE);
+      assert.deepEqual(doc['authorization_servers'], [idp.issuer]);
+      assert.deepEqual(doc['scopes_supported'], ['mcp']);
+    }
+  });
+
+  it('answers a missing or invalid token with 401 and a challenge pointing at the metadata', async () => {
+    const missing = await post(gw.url, { jsonrpc: '2.0', id: 1, method: 'ping' });
+    assert.equal(missing.status, 401);
+    const challenge = String(missing.headers['www-authenticate']);
+    assert.match(
+      challenge,
+      /^Bearer resource_metadata="http:\/\/rampart\.test\/\.well-known\/oauth-protected-resource\/mcp", scope="mcp"/,
+    );
+    assert.doesNotMatch(challenge, /error=/);
+    assert.equal(rpcError(missing).data.code, 'RAMPART_TOKEN_MISSING');
+    const expired = await idp.sign({ exp: Math.floor(Date.now() / 1000) - 600 });
+    const bad = await post(
+      gw.url,
+      { jsonrpc: '2.0', id: 1, method: 'ping' },
+      { headers: { authorization: `Bearer ${expired}` } },
+    );
+    assert.equal(bad.status, 401);
+    assert.match(String(bad.headers['www-authenticate']), /error="invalid_token"/);
+    assert.equal(rpcError(bad).data.code, 'RAMPART_TOKEN_EXPIRED');
+  });
+
+  it('steps up with 403 insufficient_scope naming the scope the tool needs', async () => {
+    const token = await idp.sign({ scope: 'mcp' });
+    const answer = await modernRequest(
+      gw.url,
+      'tools/call',
+      { name: 'fx__add', arguments: { a: 1, b: 2 } },
+      { headers: { authorization: `Bearer ${token}` } },
+    );
+    assert.equal(answer.status, 403);
+    assert.match(String(answer.headers['www-authenticate']), /error="insufficient_scope"/);
+    assert.match(String(answer.headers['www-authenticate']), /scope="mcp math"/);
+    const stronger = await idp.sign({ scope: 'mcp math' });
+    const ok = await modernRequest(
+      gw.url,
+      'tools/call',
+      { name: 'fx__add', arguments: { a: 1, b: 2 } },
+      { headers: { authorization: `Bearer ${stronger}` } },
+    );
+    assert.equal(ok.status, 200);
+  });
+
+  it('gives another principal 404 for a session it did not open, and attributes events to the principal', async () => {
+    const alice = `Bearer ${await idp.sign({ sub: 'alice' })}`;
+    const bob = `Bearer ${await idp.sign({ sub: 'bob' })}`;
+    const client = new LegacyClient(gw.url);
+    const init = await post(
+      gw.url,
+      {
+        jsonrpc: '2.0',
+        id: 0,
+        method: 'initialize',
+        params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } },
+      },
+      { headers: { authorization: alice } },
+    );
+    client.sessionId = String(init.headers['mcp-session-id']);
+    const own = await client.request('tools/list', undefined, { headers: { authorization: alice } });
+    assert.equal(own.status, 200);
+    const stolen = await client.request('tools/list', undefined, { headers: { authorization: bob } });
+    assert.equal(stolen.status, 404);
+    assert.equal(rpcError(stolen).data.code, 'RAMPART_SESSION_NOT_FOUND');
+    const event = gw.events.findLast((e) => e.method === 'tools/list' && e.decision === 'allowed');
+    assert.equal(event?.principal?.subject, 'alice');
+    assert.equal(event?.principal?.issuer, idp.issuer);
+    assert.equal(event?.principal?.clientId, 'agent-app');
+    assert.equal(event?.principal?.binding, 'bearer');
+  });
+
+  it('never passes the client token to a stdio or HTTP upstream', async () => {
+    const token = await idp.sign({ sub: 'carol', scope: 'mcp' });
+    const headers = { authorization: `Bearer ${token}`, dpop: 'not-a-real-proof' };
+    await modernRequest(
+      gw.url,
+      'tools/call',
+      { name: 'fx__echo', arguments: { text: 'hi' } },
+      { headers: { authorization: headers.authorization } },
+    );
+    await modernRequest(
+      gw.url,
+      'tools/call',
+      { name: 'rec__echo', arguments: {} },
+      { headers: { authorization: headers.authorization } },
+    );
+    assert.ok(
+      sent.some((line) => line.includes('"text":"hi"')),
+      'the stdio upstream received the call',
+    );
+    assert.ok(!sent.some((line) => line.includes(token)), 'no stdio message carries the token');
+    assert.ok(upstream.seen.length > 0, 'the HTTP upstream received requests');
+    for (const h of upstream.seen) {
+      assert.equal(h['authorization'], undefined);
+      assert.equal(h['dpop'], undefined);
+      assert.ok(!JSON.stringify(h).includes(token));
+    }
+  });
+});
