@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError } from '../config/config-error.ts';
 import { renderConfigReference } from '../config/docs.ts';
 import { writeStarterConfig } from '../config/starter.ts';
+import { revoke } from './revoke.ts';
 import { serve } from './serve.ts';
 import { stdio } from './stdio.ts';
 
@@ -12,6 +13,8 @@ Commands:
   serve [--config FILE]      run the gateway (no config: an embedded demo on 127.0.0.1:8787)
   stdio --config FILE        serve one MCP client over stdin/stdout
   init [--force]             write a commented starter rampart.yaml
+  revoke --config FILE (--jti ID | --issuer URL --subject SUB)
+                             refuse one token, or every token of a subject, from now on
   docs config                print the configuration reference (docs/configuration.md)
 `;
 
@@ -23,6 +26,9 @@ async function main(argv: string[]): Promise<number> {
       config: { type: 'string', short: 'c' },
       force: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
+      jti: { type: 'string' },
+      issuer: { type: 'string' },
+      subject: { type: 'string' },
     },
   });
   const [command, sub] = positionals;
@@ -39,6 +45,12 @@ async function main(argv: string[]): Promise<number> {
         return 2;
       }
       return stdio(values.config);
+    case 'revoke':
+      if (!values.config) {
+        process.stderr.write('rampart revoke: --config FILE is required\n');
+        return 2;
+      }
+      return revoke(values.config, { jti: values.jti, issuer: values.issuer, subject: values.subject });
     case 'init': {
       const written = writeStarterConfig('rampart.yaml', { force: values.force });
       process.stdout.write(

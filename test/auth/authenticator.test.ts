@@ -13,6 +13,7 @@ import { RevocationList } from '../../src/auth/revocations.ts';
 import { authSchema } from '../../src/config/auth-schema.ts';
 import { SqliteStore } from '../../src/store/sqlite-store.ts';
 import { dpopProof } from '../helpers/dpop.ts';
+import { startLocalIssuer } from '../helpers/local-issuer.ts';
 
 const RESOURCE = 'https://rampart.test/mcp';
 const NOW = Date.parse('2026-11-24T12:00:00Z');
@@ -185,6 +186,84 @@ describe('authenticator', () => {
         request(bearer),
       ),
       'RAMPART_DPOP_REQUIRED',
+    );
+  });
+
+  it('accepts tokens of several issuers (tenants), each with its own claim paths and tenant', async () => {
+    const second = await startLocalIssuer(RESOURCE, () => now);
+    try {
+      const auth = make({
+        issuers: [
+          { issuer, jwksUri: `${issuer}/jwks`, tenant: 'acme' },
+          {
+            issuer: second.issuer,
+            jwksUri: second.jwksUri,
+            claims: { groups: 'realm.groups', tenant: 'org' },
+          },
+        ],
+      });
+      const a = await auth.authenticate(request(await sign({})));
+      assert.equal(a.principal.tenant, 'acme');
+      const b = await auth.authenticate(
+        request(await second.sign({ org: 'globex', realm: { groups: ['ops'] } })),
+      );
+      assert.equal(b.principal.issuer, second.issuer);
+      assert.equal(b.principal.tenant, 'globex');
+      assert.deepEqual(b.principal.groups, ['ops']);
+    } finally {
+      await second.stop();
+    }
+  });
+
+  it('requires the scopes of the method and of the server, and names all of them', async () => {
+    const auth = make({
+      issuers: [{ issuer, jwksUri: `${issuer}/jwks` }],
+      scopes: { required: ['mcp'], methods: { 'resources/read': ['read'] }, servers: { fs: ['fs'] } },
+    });
+    const token = await sign({ scope: 'mcp fs' });
+    assert.equal(await refusal(auth, request(token)), 'accepted');
+    try {
+      await auth.authenticate(request(token, { rpcMethod: 'resources/read' }));
+      assert.fail('expected a refusal');
+    } catch (err) {
+      assert.equal((err as { code: string }).code, 'RAMPART_INSUFFICIENT_SCOPE');
+      assert.deepEqual((err as { scope: string[] }).scope, ['mcp', 'read', 'fs']);
+    }
+  });
+
+  it('demands a server nonce when configured and accepts a proof that carries it', async () => {
+    const auth = make({ issuers: [{ issuer, jwksUri: `${issuer}/jwks` }], dpop: { requireNonce: true } });
+    const holder = await generateKeyPair('ES256', { extractable: true });
+    const jkt = await calculateJwkThumbprint(await exportJWK(holder.publicKey));
+    const token = await sign({ cnf: { jkt } });
+    const proof = (nonce?: string) =>
+      dpopProof({
+        key: holder,
+        htm: 'POST',
+        htu: RESOURCE,
+        accessToken: token,
+        iat: SEC,
+        ...(nonce ? { nonce } : {}),
+      });
+    let nonce: string | undefined;
+    try {
+      await auth.authenticate(request(token, { authorization: `DPoP ${token}`, dpop: await proof() }));
+      assert.fail('expected a nonce challenge');
+    } catch (err) {
+      assert.equal((err as { code: string }).code, 'RAMPART_DPOP_NONCE_REQUIRED');
+      nonce = (err as { dpopNonce: string }).dpopNonce;
+    }
+    assert.ok(nonce);
+    const { principal } = await auth.authenticate(
+      request(token, { authorization: `DPoP ${token}`, dpop: await proof(nonce) }),
+    );
+    assert.equal(principal.binding, 'dpop');
+    assert.equal(
+      await refusal(
+        auth,
+        request(token, { authorization: `DPoP ${token}`, dpop: await proof('forged.nonce') }),
+      ),
+      'RAMPART_DPOP_NONCE_REQUIRED',
     );
   });
 

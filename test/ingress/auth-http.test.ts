@@ -2,13 +2,17 @@
 // sessions bound to the principal that opened them, principals on events, and no token passthrough to stdio or
 // HTTP upstreams.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { request } from 'undici';
 import type { JsonRpcMessage } from '../../src/core/jsonrpc.ts';
 import { type LocalIssuer, startLocalIssuer } from '../helpers/local-issuer.ts';
 import { LegacyClient, modernRequest, post, rpcError } from '../helpers/mcp-client.ts';
-import { fixtureServer, type Started, startRampart } from '../helpers/rampart.ts';
+import { fixtureServer, NODE, REPO, type Started, startRampart } from '../helpers/rampart.ts';
 
 /** An HTTP MCP upstream (2025-11-25, JSON answers) that records every header it receives. */
 async function startRecordingUpstream(): Promise<{
@@ -163,6 +167,33 @@ describe('authentication at the endpoint', () => {
     assert.equal(event?.principal?.issuer, idp.issuer);
     assert.equal(event?.principal?.clientId, 'agent-app');
     assert.equal(event?.principal?.binding, 'bearer');
+  });
+
+  it('refuses a token revoked with `rampart revoke` by another process, within a second', async () => {
+    const token = await idp.sign({ sub: 'dave', jti: 'cli-revoked' });
+    const headers = { authorization: `Bearer ${token}` };
+    assert.equal((await modernRequest(gw.url, 'tools/list', {}, { headers })).status, 200);
+    const dir = mkdtempSync(path.join(tmpdir(), 'rampart-revoke-'));
+    const config = path.join(dir, 'rampart.yaml');
+    writeFileSync(
+      config,
+      `stateDir: ${path.dirname(gw.rampart.store.file)}\nservers:\n  - name: x\n    command: x\n`,
+    );
+    const run = spawnSync(
+      NODE,
+      [path.join(REPO, 'src/cli/main.ts'), 'revoke', '--config', config, '--jti', 'cli-revoked'],
+      { encoding: 'utf8' },
+    );
+    assert.equal(run.status, 0, run.stderr);
+    const deadline = Date.now() + 3_000;
+    let answer = await modernRequest(gw.url, 'tools/list', {}, { headers });
+    while (answer.status === 200 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      answer = await modernRequest(gw.url, 'tools/list', {}, { headers });
+    }
+    assert.equal(answer.status, 401);
+    assert.equal(rpcError(answer).data.code, 'RAMPART_TOKEN_REVOKED');
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('never passes the client token to a stdio or HTTP upstream', async () => {
