@@ -196,6 +196,28 @@ describe('authentication at the endpoint', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('binds an MRTR requestState to the principal: another caller cannot resume it', async () => {
+    const alice = { authorization: `Bearer ${await idp.sign({ sub: 'alice' })}` };
+    const bob = { authorization: `Bearer ${await idp.sign({ sub: 'bob' })}` };
+    const params = { name: 'fx__test_sampling', arguments: { prompt: 'q' } };
+    const caps = { sampling: {} };
+    const first = await modernRequest(gw.url, 'tools/call', params, { capabilities: caps, headers: alice });
+    const pending = first.response?.['result'] as Record<string, unknown>;
+    assert.equal(pending['resultType'], 'input_required');
+    const [key] = Object.keys(pending['inputRequests'] as object);
+    const answer = {
+      role: 'assistant',
+      content: { type: 'text', text: 'x' },
+      model: 'm',
+      stopReason: 'endTurn',
+    };
+    const retry = { ...params, requestState: pending['requestState'], inputResponses: { [key!]: answer } };
+    const hijack = await modernRequest(gw.url, 'tools/call', retry, { capabilities: caps, headers: bob });
+    assert.equal(rpcError(hijack).data.code, 'RAMPART_INVALID_REQUEST_STATE');
+    const own = await modernRequest(gw.url, 'tools/call', retry, { capabilities: caps, headers: alice });
+    assert.equal((own.response?.['result'] as Record<string, unknown>)['resultType'], 'complete');
+  });
+
   it('never passes the client token to a stdio or HTTP upstream', async () => {
     const token = await idp.sign({ sub: 'carol', scope: 'mcp' });
     const headers = { authorization: `Bearer ${token}`, dpop: 'not-a-real-proof' };
