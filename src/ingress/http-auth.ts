@@ -16,7 +16,7 @@ export function clientCertThumbprint(req: IncomingMessage): string | undefined {
   if (!socket.encrypted || socket.authorized !== true || typeof socket.getPeerCertificate !== 'function')
     return undefined;
   const cert = socket.getPeerCertificate();
-  if (!cert || !cert.raw) return undefined;
+  if (!cert?.raw) return undefined;
   return createHash('sha256').update(cert.raw).digest('base64url');
 }
 

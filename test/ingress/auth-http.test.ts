@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { request } from 'undici';
 import type { JsonRpcMessage } from '../../src/core/jsonrpc.ts';
 import { type LocalIssuer, startLocalIssuer } from '../helpers/local-issuer.ts';
-import { LegacyClient, modernRequest, post, rpcError } from '../helpers/mcp-client.ts';
+import { LegacyClient, modernRequest, post, rpcError, rpcResult } from '../helpers/mcp-client.ts';
 import { fixtureServer, NODE, REPO, type Started, startRampart } from '../helpers/rampart.ts';
 
 /** An HTTP MCP upstream (2025-11-25, JSON answers) that records every header it receives. */
@@ -215,7 +215,7 @@ describe('authentication at the endpoint', () => {
     const hijack = await modernRequest(gw.url, 'tools/call', retry, { capabilities: caps, headers: bob });
     assert.equal(rpcError(hijack).data.code, 'RAMPART_INVALID_REQUEST_STATE');
     const own = await modernRequest(gw.url, 'tools/call', retry, { capabilities: caps, headers: alice });
-    assert.equal((own.response?.['result'] as Record<string, unknown>)['resultType'], 'complete');
+    assert.equal(rpcResult(own)['resultType'], 'complete');
   });
 
   it('never passes the client token to a stdio or HTTP upstream', async () => {
