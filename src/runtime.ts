@@ -15,6 +15,7 @@ import { ListenHub } from './ingress/listen-hub.ts';
 import { SessionStore } from './ingress/sessions.ts';
 import type { Logger } from './monitor/logger.ts';
 import { SqliteStore } from './store/sqlite-store.ts';
+import type { CredentialDeps } from './upstream/credentials/index.ts';
 import { Upstream } from './upstream/upstream.ts';
 
 export interface RampartOptions {
@@ -26,6 +27,8 @@ export interface RampartOptions {
   listen?: boolean;
   /** Receives every request event as well as the store (tests, metrics). */
   onEvent?: (event: RequestEvent) => void;
+  /** The user-agent seam and store of upstream `oauth` credentials. */
+  credentials?: CredentialDeps;
 }
 
 export class Rampart {
@@ -36,7 +39,7 @@ export class Rampart {
   readonly pipeline: Pipeline;
   private readonly log: Logger;
   private readonly ingress: HttpIngress;
-  private readonly listeners: ListenHub;
+  readonly listeners: ListenHub;
   private inflight = 0;
   private idle: (() => void) | undefined;
   private stopping: Promise<void> | undefined;
@@ -62,7 +65,9 @@ export class Rampart {
       log: this.log,
     });
     for (const server of config.servers) {
-      this.gateway.addUpstream(new Upstream(server, options.baseDir, this.log, this.gateway));
+      this.gateway.addUpstream(
+        new Upstream(server, options.baseDir, this.log, this.gateway, options.credentials),
+      );
     }
     const sink = {
       record: (event: RequestEvent) => {
@@ -88,6 +93,7 @@ export class Rampart {
         log: this.log,
         tls: config.tls,
         serverOf: (name) => this.gateway.serverOf(name),
+        sink,
       },
       { gateway: this.gateway, pipeline: this.pipeline, sessions: this.sessions, track },
       { gateway: this.gateway, pipeline: this.pipeline, listeners: this.listeners, track },

@@ -14,7 +14,14 @@ export async function stdio(configPath: string): Promise<number> {
     listen: false,
   });
   await rampart.start();
-  const ingress = new StdioIngress(rampart.gateway, rampart.pipeline, process.stdin, process.stdout, log);
+  const ingress = new StdioIngress(
+    rampart.gateway,
+    rampart.pipeline,
+    process.stdin,
+    process.stdout,
+    log,
+    rampart.listeners,
+  );
   await ingress.run();
   await rampart.stop();
   return 0;

@@ -2,6 +2,7 @@
 // the upstream says the list changed (or briefly, for upstreams that never say so). The same cached list both
 // feeds `*/list` and decides what may be called, so a name that is not listed is not routable.
 
+import { RampartError } from '../errors.ts';
 import type { CallOptions, Upstream } from '../upstream/upstream.ts';
 import type { JsonObject } from './jsonrpc.ts';
 import { isObject } from './jsonrpc.ts';
@@ -31,7 +32,9 @@ interface Entry {
 
 export class Catalog {
   private readonly cache = new Map<string, Entry>();
-  private readonly inflight = new Map<string, Promise<JsonObject[]>>();
+  private readonly inflight = new Map<string, { generation: number; items: Promise<JsonObject[]> }>();
+  /** Bumped by every invalidation: a fetch that started before it must neither be joined nor cached. */
+  private readonly generations = new Map<string, number>();
   private readonly now: () => number;
 
   constructor(now: () => number = Date.now) {
@@ -43,23 +46,40 @@ export class Catalog {
     return isObject(upstream.capabilities[CAPABILITY[kind]]);
   }
 
-  async list(upstream: Upstream, kind: ListKind, options: CallOptions): Promise<JsonObject[]> {
+  /**
+   * The upstream's whole list. Concurrent callers share one fetch, which runs under its own timeout rather than
+   * any caller's signal, so one client giving up never empties another client's list; each caller still stops
+   * waiting when its own signal aborts.
+   */
+  async list(upstream: Upstream, kind: ListKind, signal: AbortSignal): Promise<JsonObject[]> {
     const key = `${upstream.name}\u0000${kind}`;
     const cached = this.cache.get(key);
     if (cached && this.fresh(upstream, kind, cached)) return cached.items;
+    const generation = this.generations.get(key) ?? 0;
     let pending = this.inflight.get(key);
-    if (!pending) {
-      pending = this.fetchAll(upstream, kind, options).finally(() => this.inflight.delete(key));
+    if (!pending || pending.generation !== generation) {
+      const items = this.fetchAll(upstream, kind).then((fetched) => {
+        if ((this.generations.get(key) ?? 0) === generation)
+          this.cache.set(key, { items: fetched, fetchedAt: this.now() });
+        return fetched;
+      });
+      pending = { generation, items };
       this.inflight.set(key, pending);
+      const mine = pending;
+      void items
+        .catch(() => undefined)
+        .finally(() => {
+          if (this.inflight.get(key) === mine) this.inflight.delete(key);
+        });
     }
-    const items = await pending;
-    this.cache.set(key, { items, fetchedAt: this.now() });
-    return items;
+    return abortable(pending.items, signal);
   }
 
   invalidate(upstream: Upstream, kind?: ListKind): void {
     for (const k of kind ? [kind] : (Object.keys(LIST_METHODS) as ListKind[])) {
-      this.cache.delete(`${upstream.name}\u0000${k}`);
+      const key = `${upstream.name}\u0000${k}`;
+      this.cache.delete(key);
+      this.generations.set(key, (this.generations.get(key) ?? 0) + 1);
     }
   }
 
@@ -70,7 +90,13 @@ export class Catalog {
     return notifies || this.now() - entry.fetchedAt < UNNOTIFIED_TTL_MS;
   }
 
-  private async fetchAll(upstream: Upstream, kind: ListKind, options: CallOptions): Promise<JsonObject[]> {
+  private async fetchAll(upstream: Upstream, kind: ListKind): Promise<JsonObject[]> {
+    const options: CallOptions = {
+      owner: undefined,
+      signal: AbortSignal.timeout(upstream.config.timeouts.requestMs),
+      onProgress: undefined,
+      downstream: { clientCapabilities: {}, clientInfo: undefined, logLevel: undefined },
+    };
     const items: JsonObject[] = [];
     const seen = new Set<string>();
     let cursor: string | undefined;
@@ -89,4 +115,23 @@ export class Catalog {
     }
     return items;
   }
+}
+
+/** Waits for `work` unless `signal` aborts first (the work itself goes on for other waiters). */
+function abortable<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(new RampartError('RAMPART_CANCELLED'));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new RampartError('RAMPART_CANCELLED'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err);
+      },
+    );
+  });
 }

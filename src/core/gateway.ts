@@ -8,7 +8,13 @@ import type { OutgoingCall } from '../upstream/rpc-peer.ts';
 import type { CallOptions, Upstream, UpstreamListener } from '../upstream/upstream.ts';
 import { type DownstreamCall, isLogLevel, logLevelPasses } from './call.ts';
 import { Catalog, LIST_METHODS, type ListKind } from './catalog.ts';
-import { isObject, type JsonObject, type JsonRpcNotification, type JsonRpcRequest } from './jsonrpc.ts';
+import {
+  isObject,
+  type JsonObject,
+  type JsonRpcNotification,
+  type JsonRpcRequest,
+  PeerError,
+} from './jsonrpc.ts';
 import { type Exchange, MrtrBridge } from './mrtr-bridge.ts';
 import { exposeName, exposeUri, type Namespacing, ownName, ownUri, uriNamespace } from './names.ts';
 import { paramHeaderMismatch } from './param-headers.ts';
@@ -196,7 +202,13 @@ export class Gateway implements UpstreamListener {
     if (upstream.era === 'modern') void upstream.watchResources(this.watchedUris(upstream));
     for (const key of this.subscriptions.keys()) {
       const [name, uri] = key.split('\u0000') as [string, string];
-      if (name === upstream.name) void this.sendSubscribe(upstream, uri, 'resources/subscribe');
+      if (name !== upstream.name) continue;
+      this.sendSubscribe(upstream, uri, 'resources/subscribe').catch((err: unknown) =>
+        this.options.log.warn('re-subscribing after reconnect failed', {
+          server: upstream.name,
+          error: String(err),
+        }),
+      );
     }
     this.hub?.listChanged('tools');
     if (isObject(upstream.capabilities['prompts'])) this.hub?.listChanged('prompts');
@@ -298,15 +310,6 @@ export class Gateway implements UpstreamListener {
     };
   }
 
-  private neutralOptions(call: DownstreamCall): CallOptions {
-    return {
-      owner: undefined,
-      signal: call.signal,
-      onProgress: undefined,
-      downstream: { clientCapabilities: {}, clientInfo: call.clientInfo, logLevel: undefined },
-    };
-  }
-
   private async aggregateList(kind: ListKind, call: DownstreamCall): Promise<JsonObject> {
     let offset = 0;
     const cursor = call.params?.['cursor'];
@@ -322,7 +325,7 @@ export class Gateway implements UpstreamListener {
       this.upstreams.map(async (upstream) => {
         if (upstream.status !== 'ready' || !this.catalog.supports(upstream, kind)) return [];
         try {
-          return (await this.catalog.list(upstream, kind, this.neutralOptions(call))).map((item) =>
+          return (await this.catalog.list(upstream, kind, call.signal)).map((item) =>
             this.exposeItem(kind, upstream, item),
           );
         } catch (err) {
@@ -383,7 +386,7 @@ export class Gateway implements UpstreamListener {
   ): Promise<JsonObject | undefined> {
     if (!this.catalog.supports(upstream, kind)) return undefined;
     const find = async () =>
-      (await this.catalog.list(upstream, kind, this.neutralOptions(call))).find((i) => i['name'] === own);
+      (await this.catalog.list(upstream, kind, call.signal)).find((i) => i['name'] === own);
     const found = await find();
     if (found) return found;
     this.catalog.invalidate(upstream, kind); // a tool added since the last list may not be cached yet
@@ -479,11 +482,18 @@ export class Gateway implements UpstreamListener {
       if (this.bridge.isOwnState(call.params)) return this.bridge.resume(call.params!, call.signal, binding);
       return this.bridge.begin(
         (exchange) =>
-          upstream.request(
-            call.method,
-            route.params,
-            this.callOptions(call, { call, exchange }, exchange.controller.signal),
-          ),
+          upstream
+            .request(
+              call.method,
+              route.params,
+              this.callOptions(call, { call, exchange }, exchange.controller.signal),
+            )
+            .then(
+              (result) => this.mapResult(call, upstream, result),
+              (err: unknown) => {
+                throw this.mapError(call, upstream, err);
+              },
+            ),
         call.signal,
         binding,
       );
@@ -491,7 +501,12 @@ export class Gateway implements UpstreamListener {
     const owner: Owner = { call, exchange: undefined };
     let params = route.params;
     for (let round = 0; ; round++) {
-      const result = await upstream.request(call.method, params, this.callOptions(call, owner, call.signal));
+      let result: JsonObject;
+      try {
+        result = await upstream.request(call.method, params, this.callOptions(call, owner, call.signal));
+      } catch (err) {
+        throw this.mapError(call, upstream, err);
+      }
       const mapped = this.mapResult(call, upstream, result);
       if (result['resultType'] !== 'input_required' || call.era === 'modern') return mapped;
       // A modern upstream asks a legacy client: ask it over its stream, then retry upstream (MRTR client role).
@@ -525,16 +540,45 @@ export class Gateway implements UpstreamListener {
     const shaped = call.era === 'legacy' && upstream.era === 'modern' ? legacyShape(raw) : raw;
     const result = call.era === 'modern' ? this.exposeTaskId(upstream, shaped) : shaped;
     const ns = this.ns(upstream);
-    if (ns.namespace === '' || call.method !== 'tools/call' || !Array.isArray(result['content']))
-      return result;
-    return {
-      ...result,
-      content: result['content'].map((item: unknown) =>
-        isObject(item) && item['type'] === 'resource_link' && typeof item['uri'] === 'string'
-          ? { ...item, uri: exposeUri(ns, item['uri']) }
-          : item,
-      ),
+    if (ns.namespace === '') return result;
+    const uri = (value: unknown) => (typeof value === 'string' ? exposeUri(ns, value) : value);
+    // Every URI a client may use again must be the exposed one, or reading it back would not route.
+    const content = (item: unknown): unknown => {
+      if (!isObject(item)) return item;
+      if (item['type'] === 'resource_link') return { ...item, uri: uri(item['uri']) };
+      if (item['type'] === 'resource' && isObject(item['resource'])) {
+        return { ...item, resource: { ...item['resource'], uri: uri(item['resource']['uri']) } };
+      }
+      return item;
     };
+    const mapped: JsonObject = { ...result };
+    if (Array.isArray(result['content'])) mapped['content'] = result['content'].map(content);
+    if (call.method === 'resources/read' && Array.isArray(result['contents'])) {
+      mapped['contents'] = result['contents'].map((c: unknown) =>
+        isObject(c) ? { ...c, uri: uri(c['uri']) } : c,
+      );
+    }
+    if (call.method === 'prompts/get' && Array.isArray(result['messages'])) {
+      mapped['messages'] = result['messages'].map((m: unknown) =>
+        isObject(m) ? { ...m, content: content(m['content']) } : m,
+      );
+    }
+    return mapped;
+  }
+
+  /**
+   * An upstream's error as this client may see it: URIs in `data` exposed, and the pre-2026 "resource not found"
+   * code (-32002) replaced by -32602 for modern clients, which must not receive it.
+   */
+  private mapError(call: DownstreamCall, upstream: Upstream, err: unknown): unknown {
+    if (!(err instanceof PeerError)) return err;
+    const error = { ...err.error };
+    if (call.era === 'modern' && error.code === -32002) error.code = -32602;
+    const ns = this.ns(upstream);
+    if (ns.namespace !== '' && isObject(error.data) && typeof error.data['uri'] === 'string') {
+      error.data = { ...error.data, uri: exposeUri(ns, error.data['uri']) };
+    }
+    return new PeerError(error);
   }
 
   private async subscription(call: DownstreamCall): Promise<JsonObject> {
@@ -557,7 +601,17 @@ export class Gateway implements UpstreamListener {
       if ((before === 0) !== (after === 0)) await upstream.watchResources(this.watchedUris(upstream));
       return;
     }
-    if (before === 0 && after > 0) await this.sendSubscribe(upstream, own, 'resources/subscribe');
+    if (before === 0 && after > 0) {
+      try {
+        await this.sendSubscribe(upstream, own, 'resources/subscribe');
+      } catch (err) {
+        // The upstream refused: undo this reference so the next subscriber asks again.
+        const current = this.subscriptions.get(key) ?? 0;
+        if (current <= 1) this.subscriptions.delete(key);
+        else this.subscriptions.set(key, current - 1);
+        throw err;
+      }
+    }
     if (before > 0 && after === 0)
       await this.sendSubscribe(upstream, own, 'resources/unsubscribe').catch(() => undefined);
   }

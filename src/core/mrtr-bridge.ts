@@ -27,6 +27,8 @@ export class Exchange {
   readonly outstanding = new Map<string, PendingInput>();
   result: Promise<JsonObject> | undefined;
   expiresAt = 0;
+  /** Which requestState is current: each one answers one round, so a replayed state is refused. */
+  round = 0;
   private wake: (() => void) | undefined;
   private counter = 0;
 
@@ -105,9 +107,17 @@ export class MrtrBridge {
       return Promise.reject(new RampartError('RAMPART_INVALID_REQUEST_STATE'));
     }
     const exchange = this.exchanges.get(payload['x']);
-    if (!exchange || exchange.expiresAt < this.now()) {
+    if (!exchange || payload['r'] !== exchange.round) {
+      return Promise.reject(
+        new RampartError('RAMPART_INVALID_REQUEST_STATE', 'This requestState was already used.'),
+      );
+    }
+    if (exchange.expiresAt < this.now()) {
       return Promise.reject(new RampartError('RAMPART_INVALID_REQUEST_STATE', 'The parked request expired.'));
     }
+    // While a client is attached the sweeper must not abort the exchange; advance() sets a new deadline.
+    exchange.expiresAt = Number.POSITIVE_INFINITY;
+    exchange.round++;
     const responses = isObject(params['inputResponses']) ? params['inputResponses'] : {};
     for (const [key, input] of exchange.outstanding) {
       const response = responses[key];
@@ -147,7 +157,9 @@ export class MrtrBridge {
             ? { method: input.method }
             : { method: input.method, params: input.params };
       }
-      const state = STATE_PREFIX + this.signer.sign(STATE_KIND, { x: exchange.id, b: binding });
+      exchange.round++;
+      const state =
+        STATE_PREFIX + this.signer.sign(STATE_KIND, { x: exchange.id, b: binding, r: exchange.round });
       return { resultType: 'input_required', inputRequests, requestState: state };
     } finally {
       signal.removeEventListener('abort', onAbort);

@@ -9,7 +9,8 @@ import { AuthError } from '../auth/auth-error.ts';
 import type { Authenticated, Authenticator } from '../auth/authenticator.ts';
 import type { TlsConfig } from '../config/auth-schema.ts';
 import { type Classified, classifyMessage } from '../core/jsonrpc.ts';
-import { RampartError } from '../errors.ts';
+import { RampartError, toRampartError } from '../errors.ts';
+import type { EventSink } from '../guards/pipeline.ts';
 import type { Logger } from '../monitor/logger.ts';
 import { parseJsonBody, readBody } from './body.ts';
 import { header } from './headers.ts';
@@ -26,8 +27,15 @@ export interface HttpIngressOptions {
   hostOrigin: HostOriginPolicy;
   log: Logger;
   tls?: TlsConfig | undefined;
+  /** Where events of requests refused before dispatch go. */
+  sink: EventSink;
   /** Resolves an exposed tool name to its server (for per-server scopes and binding), best effort. */
   serverOf: (exposedName: string) => string | undefined;
+}
+
+/** What the ingress learned about a request before it failed (for the error reply and its event). */
+interface Seen {
+  message: Classified | undefined;
 }
 
 /** Authentication of the endpoint, set once the resource URL is known (after listen). */
@@ -50,10 +58,13 @@ export class HttpIngress {
     this.legacy = legacy;
     this.modern = modern;
     const handler = (req: IncomingMessage, res: ServerResponse) => {
-      this.route(req, res).catch((err: unknown) => {
+      const seen: Seen = { message: undefined };
+      this.route(req, res, seen).catch((err: unknown) => {
         if (!(err instanceof RampartError))
           this.options.log.error('unhandled ingress error', { error: String(err) });
-        replyError(res, err);
+        const request = seen.message?.kind === 'request' ? seen.message.message : undefined;
+        replyError(res, err, request?.id ?? null);
+        this.recordRejection(req, seen.message, toRampartError(err).code);
       });
     };
     const tls = options.tls;
@@ -72,6 +83,31 @@ export class HttpIngress {
           handler,
         )
       : createServer({ requestTimeout: 0, keepAliveTimeout: 65_000 }, handler);
+  }
+
+  /** Every refusal before dispatch is an event too: who was turned away, and why. */
+  private recordRejection(req: IncomingMessage, message: Classified | undefined, code: string): void {
+    const body = message && message.kind !== 'response' ? message.message : undefined;
+    const field = body
+      ? ({ 'tools/call': 'name', 'prompts/get': 'name', 'resources/read': 'uri' } as Record<string, string>)[
+          body.method
+        ]
+      : undefined;
+    const name = field ? body?.params?.[field] : undefined;
+    this.options.sink.record({
+      time: new Date().toISOString(),
+      requestId: message?.kind === 'request' ? String(message.message.id) : '',
+      sessionId: header(req, 'mcp-session-id'),
+      principal: undefined,
+      era: header(req, 'mcp-protocol-version')?.startsWith('2025') === false ? 'modern' : 'legacy',
+      server: undefined,
+      method: body?.method ?? `HTTP ${req.method ?? ''}`,
+      name: typeof name === 'string' ? name : undefined,
+      decision: 'denied',
+      code,
+      ruleIds: ['ingress'],
+      timings: { totalMs: 0 },
+    });
   }
 
   setAuth(auth: IngressAuth): void {
@@ -99,7 +135,7 @@ export class HttpIngress {
     this.server.closeAllConnections();
   }
 
-  private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async route(req: IncomingMessage, res: ServerResponse, seen: Seen): Promise<void> {
     const url = req.url ?? '/';
     const pathname = url.split('?', 1)[0];
     if (pathname === '/healthz' && req.method === 'GET') {
@@ -125,7 +161,7 @@ export class HttpIngress {
     if (this.draining) throw new RampartError('RAMPART_SHUTTING_DOWN');
     switch (req.method) {
       case 'POST':
-        return this.post(req, res);
+        return this.post(req, res, seen);
       case 'GET':
       case 'DELETE': {
         const auth = await this.authenticate(req, res, undefined);
@@ -158,16 +194,18 @@ export class HttpIngress {
     } catch (err) {
       if (!(err instanceof AuthError)) throw err;
       replyAuthError(res, err, auth.authenticator, message, hint);
+      this.recordRejection(req, message, err.code);
       return null;
     }
   }
 
-  private async post(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async post(req: IncomingMessage, res: ServerResponse, seen: Seen): Promise<void> {
     const type = header(req, 'content-type') ?? '';
     if (!type.toLowerCase().startsWith('application/json'))
       throw new RampartError('RAMPART_UNSUPPORTED_MEDIA_TYPE');
     const body = await readBody(req, this.options.maxBodyBytes);
     const message = classifyMessage(parseJsonBody(body, this.options.maxJsonDepth));
+    seen.message = message;
     if (message.kind === 'request') {
       const accept = header(req, 'accept') ?? '';
       if (

@@ -5,7 +5,7 @@ import type { DownstreamHub, Gateway } from '../core/gateway.ts';
 import { isObject, type JsonObject, success } from '../core/jsonrpc.ts';
 import { META_SUBSCRIPTION_ID } from '../core/protocol.ts';
 import type { Channel } from './response-channel.ts';
-import type { SessionStore } from './sessions.ts';
+import type { LegacySession, SessionStore } from './sessions.ts';
 
 const KEEPALIVE_MS = 15_000;
 
@@ -22,6 +22,7 @@ export class ListenHub implements DownstreamHub {
   private readonly listeners = new Set<Listener>();
   private readonly gateway: Gateway;
   private readonly sessions: SessionStore;
+  private readonly detached = new Set<LegacySession>();
 
   constructor(gateway: Gateway, sessions: SessionStore) {
     this.gateway = gateway;
@@ -89,7 +90,7 @@ export class ListenHub implements DownstreamHub {
         params: { _meta: { [META_SUBSCRIPTION_ID]: listener.id } },
       });
     }
-    for (const session of this.sessions.all()) session.notify({ jsonrpc: '2.0', method });
+    for (const session of this.legacySessions()) session.notify({ jsonrpc: '2.0', method });
   }
 
   resourceUpdated(exposedUri: string, params: JsonObject): void {
@@ -102,11 +103,22 @@ export class ListenHub implements DownstreamHub {
         params: { ...params, _meta: { ...meta, [META_SUBSCRIPTION_ID]: listener.id } },
       });
     }
-    for (const session of this.sessions.all()) {
+    for (const session of this.legacySessions()) {
       if (session.subscriptions.has(exposedUri)) {
         session.notify({ jsonrpc: '2.0', method: 'notifications/resources/updated', params });
       }
     }
+  }
+
+  /** Adds a legacy session that lives outside the HTTP session store (the one `rampart stdio` client). */
+  attach(session: LegacySession): () => void {
+    this.detached.add(session);
+    return () => this.detached.delete(session);
+  }
+
+  private *legacySessions(): Iterable<LegacySession> {
+    yield* this.sessions.all();
+    yield* this.detached;
   }
 
   private drop(listener: Listener): void {

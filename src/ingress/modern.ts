@@ -137,15 +137,10 @@ export async function handleModernPost(
     return;
   }
   const request = msg.message;
-  let version: string;
-  try {
-    version = validateHeaders(req, request);
-    if (!MODERN_METHODS.has(request.method)) {
-      throw new RampartError('RAMPART_METHOD_NOT_FOUND', `Method not found: ${request.method}`);
-    }
-  } catch (err) {
-    replyError(res, err, request.id);
-    return;
+  // Validation failures are thrown: the HTTP listener answers them with this request's id and records them.
+  const version = validateHeaders(req, request);
+  if (!MODERN_METHODS.has(request.method)) {
+    throw new RampartError('RAMPART_METHOD_NOT_FOUND', `Method not found: ${request.method}`);
   }
   const controller = new AbortController();
   const channel = new ResponseChannel(res);

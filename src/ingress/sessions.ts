@@ -112,7 +112,7 @@ export class SessionStore {
   get(id: string): LegacySession | undefined {
     const session = this.sessions.get(id);
     if (!session) return undefined;
-    if (this.now() - session.lastSeen > this.idleMs) {
+    if (this.expired(session, this.now())) {
       this.delete(id);
       return undefined;
     }
@@ -135,10 +135,13 @@ export class SessionStore {
 
   sweep(): void {
     const now = this.now();
-    for (const [id, session] of this.sessions) {
-      const busy = session.inflight.size > 0 || [...session.streams].some((s) => !s.closed);
-      if (!busy && now - session.lastSeen > this.idleMs) this.delete(id);
-    }
+    for (const [id, session] of this.sessions) if (this.expired(session, now)) this.delete(id);
+  }
+
+  /** Idle too long, and not busy: a session with a request in flight or an open stream is in use. */
+  private expired(session: LegacySession, now: number): boolean {
+    if (now - session.lastSeen <= this.idleMs) return false;
+    return session.inflight.size === 0 && ![...session.streams].some((s) => !s.closed);
   }
 
   closeAll(): void {

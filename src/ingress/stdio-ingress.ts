@@ -22,6 +22,7 @@ import { RampartError } from '../errors.ts';
 import type { Pipeline } from '../guards/pipeline.ts';
 import type { Logger } from '../monitor/logger.ts';
 import { forwardLegacy, legacyCall } from './legacy.ts';
+import type { ListenHub } from './listen-hub.ts';
 import { decorate, modernCall } from './modern.ts';
 import { errorOf } from './reply.ts';
 import type { Channel } from './response-channel.ts';
@@ -56,6 +57,9 @@ export class StdioIngress {
   private session: LegacySession | undefined;
   private readonly modernInflight = new Map<string | number, AbortController>();
   private readonly work = new Set<Promise<void>>();
+  /** Change notifications (list_changed, subscribed resource updates) reach the stdio client through the hub. */
+  private readonly hub: ListenHub | undefined;
+  private detach: (() => void) | undefined;
 
   constructor(
     gateway: Gateway,
@@ -63,7 +67,9 @@ export class StdioIngress {
     input: NodeJS.ReadableStream,
     output: NodeJS.WritableStream,
     log: Logger,
+    hub?: ListenHub,
   ) {
+    this.hub = hub;
     this.gateway = gateway;
     this.pipeline = pipeline;
     this.input = input;
@@ -146,6 +152,8 @@ export class StdioIngress {
         Date.now(),
       );
       this.session.streams.add(this.channel);
+      this.detach?.();
+      this.detach = this.hub?.attach(this.session);
       const result: Record<string, unknown> = {
         protocolVersion: version,
         capabilities: this.gateway.capabilities(),
