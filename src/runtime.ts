@@ -56,6 +56,8 @@ export class Rampart {
     this.listening = options.listen ?? true;
     this.baseDir = options.baseDir;
     this.store = new SqliteStore(path.resolve(options.baseDir, config.stateDir));
+    this.store.onError = (err) =>
+      this.log.error('event store write failed; will retry', { error: String(err) });
     this.revocations = config.auth ? new RevocationList(this.store) : undefined;
     this.gateway = new Gateway({
       separator: config.separator,

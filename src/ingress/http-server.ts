@@ -33,6 +33,9 @@ export interface HttpIngressOptions {
   serverOf: (exposedName: string) => string | undefined;
 }
 
+/** A client must finish sending its request (headers and body) within this time; responses may stream longer. */
+const REQUEST_READ_TIMEOUT_MS = 30_000;
+
 /** What the ingress learned about a request before it failed (for the error reply and its event). */
 interface Seen {
   message: Classified | undefined;
@@ -77,12 +80,12 @@ export class HttpIngress {
             // Without requireClientCert an unverified certificate is still accepted at the TLS level, but it is
             // never used for binding (only `socket.authorized` certificates count).
             rejectUnauthorized: tls.requireClientCert,
-            requestTimeout: 0,
+            requestTimeout: REQUEST_READ_TIMEOUT_MS,
             keepAliveTimeout: 65_000,
           },
           handler,
         )
-      : createServer({ requestTimeout: 0, keepAliveTimeout: 65_000 }, handler);
+      : createServer({ requestTimeout: REQUEST_READ_TIMEOUT_MS, keepAliveTimeout: 65_000 }, handler);
   }
 
   /** Every refusal before dispatch is an event too: who was turned away, and why. */

@@ -118,16 +118,23 @@ async function initialize(
     auth ? principalKey(auth.principal) : undefined,
   );
   const call = legacyCall(request, session, new ResponseChannel(res), new AbortController().signal, auth);
-  const result = await deps.pipeline.run(call, async () => {
-    const answer: JsonObject = {
-      protocolVersion: version,
-      capabilities: deps.gateway.capabilities(),
-      serverInfo: RAMPART_INFO,
-    };
-    const instructions = deps.gateway.instructions();
-    if (instructions !== undefined) answer['instructions'] = instructions;
-    return answer;
-  });
+  let result: JsonObject;
+  try {
+    result = await deps.pipeline.run(call, async () => {
+      const answer: JsonObject = {
+        protocolVersion: version,
+        capabilities: deps.gateway.capabilities(),
+        serverInfo: RAMPART_INFO,
+      };
+      const instructions = deps.gateway.instructions();
+      if (instructions !== undefined) answer['instructions'] = instructions;
+      return answer;
+    });
+  } catch (err) {
+    // A refused initialize must not keep holding one of the capped session slots.
+    deps.sessions.delete(session.id);
+    throw err;
+  }
   new ResponseChannel(res, { 'mcp-session-id': session.id }).finish(success(request.id, result));
 }
 

@@ -9,6 +9,7 @@ import type { EventSink, RequestEvent } from '../guards/pipeline.ts';
 
 const FLUSH_MS = 50;
 const FLUSH_AT = 512;
+const MAX_BUFFERED = 100_000;
 
 export class SqliteStore implements EventSink {
   readonly file: string;
@@ -17,11 +18,15 @@ export class SqliteStore implements EventSink {
   private buffer: RequestEvent[] = [];
   private timer: NodeJS.Timeout | undefined;
 
+  /** Told about write failures that were survived (the runtime logs them). */
+  onError: (err: unknown) => void = () => undefined;
+
   constructor(stateDir: string) {
     mkdirSync(stateDir, { recursive: true, mode: 0o700 });
     this.file = path.join(stateDir, 'rampart.db');
     this.db = new DatabaseSync(this.file);
     this.db.exec(`
+      PRAGMA busy_timeout = 5000;
       PRAGMA journal_mode = WAL;
       PRAGMA synchronous = NORMAL;
       CREATE TABLE IF NOT EXISTS secrets (name TEXT PRIMARY KEY, value BLOB NOT NULL);
@@ -66,11 +71,26 @@ export class SqliteStore implements EventSink {
   }
 
   record(event: RequestEvent): void {
+    // Bounded even while the disk refuses writes (the tamper-evident audit log will fail closed instead).
+    if (this.buffer.length >= MAX_BUFFERED) this.buffer.shift();
     this.buffer.push(event);
-    if (this.buffer.length >= FLUSH_AT) this.flush();
+    if (this.buffer.length >= FLUSH_AT) this.flushSafely();
     else if (!this.timer) {
-      this.timer = setTimeout(() => this.flush(), FLUSH_MS);
+      this.timer = setTimeout(() => this.flushSafely(), FLUSH_MS);
       this.timer.unref();
+    }
+  }
+
+  /** A failed write (disk full, lock held too long) must not take the gateway down; the batch is kept and retried. */
+  private flushSafely(): void {
+    try {
+      this.flush();
+    } catch (err) {
+      this.onError(err);
+      if (!this.timer) {
+        this.timer = setTimeout(() => this.flushSafely(), 1_000);
+        this.timer.unref();
+      }
     }
   }
 
@@ -79,7 +99,6 @@ export class SqliteStore implements EventSink {
     this.timer = undefined;
     if (this.buffer.length === 0) return;
     const batch = this.buffer;
-    this.buffer = [];
     this.db.exec('BEGIN');
     try {
       for (const e of batch) {
@@ -99,8 +118,13 @@ export class SqliteStore implements EventSink {
         );
       }
       this.db.exec('COMMIT');
+      this.buffer = this.buffer.slice(batch.length);
     } catch (err) {
-      this.db.exec('ROLLBACK');
+      try {
+        this.db.exec('ROLLBACK');
+      } catch {
+        // nothing to roll back
+      }
       throw err;
     }
   }

@@ -15,8 +15,10 @@ export class LegacySseTransport implements MessageTransport {
   private readonly agent = new Agent({ keepAliveTimeout: 30_000, connections: 16 });
   private readonly controller = new AbortController();
   private endpoint: string | undefined;
+  private readonly connectMs: number;
 
-  constructor(url: string, headers: Record<string, string>, log: Logger) {
+  constructor(url: string, headers: Record<string, string>, log: Logger, connectMs = 30_000) {
+    this.connectMs = connectMs;
     this.url = url;
     this.headers = headers;
     this.log = log;
@@ -28,6 +30,7 @@ export class LegacySseTransport implements MessageTransport {
       headers: { ...this.headers, accept: 'text/event-stream' },
       signal: this.controller.signal,
       dispatcher: this.agent,
+      bodyTimeout: 0, // the event stream is long-lived and may be quiet for a long time
     }).catch((err: Error) => {
       throw new RampartError('RAMPART_UPSTREAM_UNAVAILABLE', err.message);
     });
@@ -36,8 +39,18 @@ export class LegacySseTransport implements MessageTransport {
       throw new RampartError('RAMPART_UPSTREAM_UNAVAILABLE', `SSE endpoint answered HTTP ${res.statusCode}`);
     }
     let resolveEndpoint: () => void = () => undefined;
-    const gotEndpoint = new Promise<void>((resolve) => {
-      resolveEndpoint = resolve;
+    let failEndpoint: (err: Error) => void = () => undefined;
+    // The stream may end, or stay silent, without ever naming the endpoint: never wait forever.
+    const timer = setTimeout(
+      () => failEndpoint(new RampartError('RAMPART_UPSTREAM_UNAVAILABLE', 'no endpoint event')),
+      this.connectMs,
+    );
+    const gotEndpoint = new Promise<void>((resolve, reject) => {
+      failEndpoint = reject;
+      resolveEndpoint = () => {
+        clearTimeout(timer);
+        resolve();
+      };
     });
     const feed = createSseParser((event) => {
       if (event.event === 'endpoint') {
@@ -64,12 +77,20 @@ export class LegacySseTransport implements MessageTransport {
     void (async () => {
       try {
         for await (const chunk of res.body) feed(chunk as string);
+        failEndpoint(new RampartError('RAMPART_UPSTREAM_UNAVAILABLE', 'SSE stream ended'));
         handlers.onClose(new RampartError('RAMPART_UPSTREAM_CRASHED', 'SSE stream ended'));
       } catch {
+        failEndpoint(new RampartError('RAMPART_UPSTREAM_UNAVAILABLE', 'SSE stream failed'));
         handlers.onClose(new RampartError('RAMPART_UPSTREAM_CRASHED', 'SSE stream failed'));
       }
     })();
-    await gotEndpoint;
+    try {
+      await gotEndpoint;
+    } catch (err) {
+      clearTimeout(timer);
+      this.controller.abort();
+      throw err;
+    }
   }
 
   async send(message: JsonRpcMessage, _options?: SendOptions): Promise<void> {

@@ -63,10 +63,11 @@ export class StdioTransport implements MessageTransport {
     });
     return new Promise((resolve, reject) => {
       child.once('spawn', () => {
+        // Arguments are not logged: operators sometimes pass credentials there.
         this.log.info('upstream spawned', {
           pid: child.pid,
           command: this.spec.command,
-          args: this.spec.args,
+          argCount: this.spec.args.length,
         });
         resolve();
       });

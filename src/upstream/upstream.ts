@@ -25,7 +25,7 @@ import {
 } from '../core/protocol.ts';
 import { RampartError } from '../errors.ts';
 import type { Logger } from '../monitor/logger.ts';
-import { createCredentialProvider } from './credentials/index.ts';
+import { type CredentialDeps, createCredentialProvider } from './credentials/index.ts';
 import type { CredentialContext, CredentialProvider } from './credentials/provider.ts';
 import { StreamableHttpTransport } from './http-transport.ts';
 import { resolveCommand } from './resolve-command.ts';
@@ -103,7 +103,13 @@ export class Upstream {
   private listenAck: { id: number | undefined; resolve: () => void } | undefined;
   private watchedUris: string[] = [];
 
-  constructor(config: ServerConfig, baseDir: string, log: Logger, listener: UpstreamListener) {
+  constructor(
+    config: ServerConfig,
+    baseDir: string,
+    log: Logger,
+    listener: UpstreamListener,
+    credentialDeps: CredentialDeps = {},
+  ) {
     this.name = config.name;
     this.config = config;
     this.baseDir = baseDir;
@@ -113,7 +119,10 @@ export class Upstream {
     this.backoffMs = isStdioServer(config) ? config.restart.initialDelayMs : 250;
     this.credentials = isStdioServer(config)
       ? undefined
-      : createCredentialProvider(config.credentials, config.url, baseDir);
+      : createCredentialProvider(config.credentials, config.url, baseDir, {
+          ...credentialDeps,
+          log: this.log,
+        });
   }
 
   start(): void {
@@ -279,7 +288,9 @@ export class Upstream {
       const resolved = resolveCommand(config.command, config.args, cwd);
       return new StdioTransport({ ...resolved, cwd, env }, this.log);
     }
-    if (config.transport === 'sse') return new LegacySseTransport(config.url, config.headers, this.log);
+    if (config.transport === 'sse') {
+      return new LegacySseTransport(config.url, config.headers, this.log, config.timeouts.connectMs);
+    }
     return new StreamableHttpTransport({
       url: config.url,
       era,
@@ -310,6 +321,11 @@ export class Upstream {
       }
       this.era = era;
       if (era === 'legacy') await this.initializeLegacy(peer);
+      if ((this.status as UpstreamStatus) === 'closed') {
+        // close() ran while we were connecting: do not resurrect the upstream (or leave its child behind).
+        await peer.close().catch(() => undefined);
+        return;
+      }
       this.status = 'ready';
       this.connectedAt = Date.now();
       this.log.info('upstream connected', { era, protocolVersion: this.protocolVersion, pid: this.pid });
