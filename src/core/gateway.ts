@@ -138,33 +138,49 @@ export class Gateway implements UpstreamListener {
     return this.upstreams.find((u) => this.ns(u).namespace === '')?.name;
   }
 
-  /** Answers one request (never a notification). Throws RampartError or PeerError. */
+  /** Answers one request (never a notification): route, then forward. Throws RampartError or PeerError. */
   async handle(call: DownstreamCall): Promise<JsonObject> {
+    return (await this.route(call))(call.params);
+  }
+
+  /**
+   * Phase 4 of the pipeline: decides where a request goes (recording the server on `call.trace`) without sending
+   * anything, so the request guards that follow see the exact target. Unknown names fail here.
+   */
+  async route(call: DownstreamCall): Promise<Forward> {
     const kind = LIST_KIND_BY_METHOD[call.method];
-    if (kind !== undefined) return this.aggregateList(kind, call);
+    if (kind !== undefined) return (params) => this.aggregateList(kind, { ...call, params });
+    let route: Route;
     switch (call.method) {
       case 'ping':
-        return {};
+        return async () => ({});
       case 'tools/call':
-        return this.routed(call, await this.resolveNamed('tools', call));
+        route = await this.resolveNamed('tools', call);
+        break;
       case 'prompts/get':
-        return this.routed(call, await this.resolveNamed('prompts', call));
+        route = await this.resolveNamed('prompts', call);
+        break;
       case 'resources/read':
-        return this.routed(call, this.resolveUri(call, 'uri'));
+        route = this.resolveUri(call, 'uri');
+        break;
       case 'resources/subscribe':
       case 'resources/unsubscribe':
-        return this.subscription(call);
+        return (params) => this.subscription({ ...call, params });
       case 'completion/complete':
-        return this.routed(call, this.resolveCompletion(call));
+        route = this.resolveCompletion(call);
+        break;
       case 'tasks/get':
       case 'tasks/update':
       case 'tasks/cancel':
-        return this.routed(call, this.resolveTask(call));
+        route = this.resolveTask(call);
+        break;
       case 'logging/setLevel':
-        return this.setLogLevel(call);
+        return async (params) => this.setLogLevel({ ...call, params });
       default:
         throw new RampartError('RAMPART_METHOD_NOT_FOUND', `Method not found: ${call.method}`);
     }
+    call.trace.server = route.upstream.name;
+    return (params) => this.routed({ ...call, params }, route);
   }
 
   /** Client notifications that upstreams must hear about. */
@@ -372,7 +388,7 @@ export class Gateway implements UpstreamListener {
       const item = await this.listedItem(upstream, kind, own, call);
       if (item) {
         if (kind === 'tools' && call.era === 'modern') this.checkParamHeaders(call, item);
-        return { upstream, params: { ...call.params, name: own } };
+        return { upstream, rewrite: (params) => ({ ...params, name: own }) };
       }
     }
     throw new RampartError(code, `Unknown ${kind === 'tools' ? 'tool' : 'prompt'}: ${exposed}`);
@@ -418,7 +434,7 @@ export class Gateway implements UpstreamListener {
       throw new RampartError('RAMPART_INVALID_PARAMS', 'params.uri must be a string.');
     const route = this.tryResolveUri(exposed);
     if (!route) throw new RampartError('RAMPART_UNKNOWN_RESOURCE', `Unknown resource: ${exposed}`);
-    return { upstream: route.upstream, params: { ...call.params, [field]: route.own } };
+    return { upstream: route.upstream, rewrite: (params) => ({ ...params, [field]: route.own }) };
   }
 
   private resolveCompletion(call: DownstreamCall): Route {
@@ -428,7 +444,7 @@ export class Gateway implements UpstreamListener {
       for (const upstream of this.upstreams) {
         const own = ownName(this.ns(upstream), ref['name']);
         if (own !== undefined && isObject(upstream.capabilities['completions'])) {
-          return { upstream, params: { ...call.params, ref: { ...ref, name: own } } };
+          return { upstream, rewrite: (params) => ({ ...params, ref: { ...ref, name: own } }) };
         }
       }
       throw new RampartError('RAMPART_UNKNOWN_PROMPT');
@@ -436,7 +452,10 @@ export class Gateway implements UpstreamListener {
     if (ref['type'] === 'ref/resource' && typeof ref['uri'] === 'string') {
       const route = this.tryResolveUri(ref['uri']);
       if (!route) throw new RampartError('RAMPART_UNKNOWN_RESOURCE');
-      return { upstream: route.upstream, params: { ...call.params, ref: { ...ref, uri: route.own } } };
+      return {
+        upstream: route.upstream,
+        rewrite: (params) => ({ ...params, ref: { ...ref, uri: route.own } }),
+      };
     }
     throw new RampartError('RAMPART_INVALID_PARAMS', 'Unsupported completion reference.');
   }
@@ -463,7 +482,7 @@ export class Gateway implements UpstreamListener {
     }
     const upstream = this.upstreams.find((u) => u.name === payload['u']);
     if (!upstream) throw new RampartError('RAMPART_INVALID_PARAMS', 'Unknown task.');
-    return { upstream, params: { ...call.params, taskId: payload['t'] } };
+    return { upstream, rewrite: (params) => ({ ...params, taskId: payload['t'] }) };
   }
 
   private exposeTaskId(upstream: Upstream, result: JsonObject): JsonObject {
@@ -475,7 +494,6 @@ export class Gateway implements UpstreamListener {
   /** Forwards to one upstream, bridging eras for server-to-client input in both directions. */
   private async routed(call: DownstreamCall, route: Route): Promise<JsonObject> {
     const { upstream } = route;
-    call.trace.server = upstream.name;
     if (call.era === 'modern' && upstream.era === 'legacy') {
       // requestState is bound to the caller: another principal cannot resume this exchange.
       const binding = call.principal ? principalKey(call.principal) : (call.sessionId ?? 'anonymous');
@@ -485,7 +503,7 @@ export class Gateway implements UpstreamListener {
           upstream
             .request(
               call.method,
-              route.params,
+              route.rewrite(call.params),
               this.callOptions(call, { call, exchange }, exchange.controller.signal),
             )
             .then(
@@ -499,7 +517,7 @@ export class Gateway implements UpstreamListener {
       );
     }
     const owner: Owner = { call, exchange: undefined };
-    let params = route.params;
+    let params = route.rewrite(call.params);
     for (let round = 0; ; round++) {
       let result: JsonObject;
       try {
@@ -512,7 +530,7 @@ export class Gateway implements UpstreamListener {
       // A modern upstream asks a legacy client: ask it over its stream, then retry upstream (MRTR client role).
       if (round >= MAX_INPUT_ROUNDS)
         throw new RampartError('RAMPART_UPSTREAM_PROTOCOL', 'Too many input rounds.');
-      params = await this.answerInputRequests(call, route.params, result);
+      params = await this.answerInputRequests(call, route.rewrite(call.params), result);
     }
   }
 
@@ -691,8 +709,12 @@ function legacyShape(result: JsonObject): JsonObject {
 
 interface Route {
   upstream: Upstream;
-  params: JsonObject | undefined;
+  /** The params as the upstream must see them (its own names), applied to what the request guards let through. */
+  rewrite: (params: JsonObject | undefined) => JsonObject | undefined;
 }
+
+/** Sends a routed request with the params that passed the request guards. */
+export type Forward = (params: JsonObject | undefined) => Promise<JsonObject>;
 
 /** Server-to-client requests go only to clients that declared the capability (and the mode, for elicitation). */
 function requireClientCapability(call: DownstreamCall, method: string, params: JsonObject | undefined): void {

@@ -100,9 +100,13 @@ export class Pipeline {
     this.now = now;
   }
 
+  /**
+   * Runs one request: authenticate guards, `route` (phase 4: resolve the target, fail on unknown names), request
+   * guards (which therefore see the server and exact name), the forward it returned, response guards.
+   */
   async run(
     call: DownstreamCall,
-    forward: (params: JsonObject | undefined) => Promise<JsonObject>,
+    route: () => Promise<(params: JsonObject | undefined) => Promise<JsonObject>>,
   ): Promise<JsonObject> {
     const started = this.now();
     const timings: RequestEvent['timings'] = { totalMs: 0 };
@@ -111,6 +115,9 @@ export class Pipeline {
     let code: string | undefined;
     try {
       await this.phase('authenticate', call, call.params, timings, ruleIds);
+      const routeStart = this.now();
+      const forward = await route();
+      timings.route = this.now() - routeStart;
       const params = await this.phase('request', call, call.params, timings, ruleIds);
       const upstreamStart = this.now();
       const result = await forward(params);

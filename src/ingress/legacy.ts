@@ -5,7 +5,7 @@ import type { Authenticated } from '../auth/authenticator.ts';
 import { principalKey } from '../auth/principal.ts';
 import type { DownstreamCall } from '../core/call.ts';
 import { isLogLevel } from '../core/call.ts';
-import type { Gateway } from '../core/gateway.ts';
+import type { Forward, Gateway } from '../core/gateway.ts';
 import {
   type Classified,
   failure,
@@ -120,7 +120,7 @@ async function initialize(
   const call = legacyCall(request, session, new ResponseChannel(res), new AbortController().signal, auth);
   let result: JsonObject;
   try {
-    result = await deps.pipeline.run(call, async () => {
+    result = await deps.pipeline.run(call, async () => async () => {
       const answer: JsonObject = {
         protocolVersion: version,
         capabilities: deps.gateway.capabilities(),
@@ -150,9 +150,7 @@ async function dispatch(
   session.inflight.set(request.id, controller);
   const call = legacyCall(request, session, channel, controller.signal, auth);
   try {
-    const result = await deps.track(
-      deps.pipeline.run(call, (params) => forwardLegacy({ ...call, params }, session, deps)),
-    );
+    const result = await deps.track(deps.pipeline.run(call, () => routeLegacy(call, session, deps)));
     channel.finish(success(request.id, result));
   } catch (err) {
     if (controller.signal.aborted) {
@@ -166,27 +164,37 @@ async function dispatch(
   }
 }
 
-/** Resource subscriptions are remembered per session so updates reach only subscribers and are released on close. */
-export async function forwardLegacy(
+/**
+ * Routes a legacy request. Resource subscriptions are remembered per session so updates reach only subscribers and
+ * are released on close; logging/setLevel sets the session's own level.
+ */
+export async function routeLegacy(
   call: DownstreamCall,
   session: LegacySession,
   deps: Pick<LegacyDeps, 'gateway'>,
-): Promise<JsonObject> {
+): Promise<Forward> {
+  const forward = await deps.gateway.route(call);
   const uri = call.params?.['uri'];
   if (call.method === 'resources/subscribe' && typeof uri === 'string') {
-    if (!session.subscriptions.has(uri)) await deps.gateway.handle(call);
-    session.subscriptions.add(uri);
-    return {};
+    return async (params) => {
+      if (!session.subscriptions.has(uri)) await forward(params);
+      session.subscriptions.add(uri);
+      return {};
+    };
   }
   if (call.method === 'resources/unsubscribe' && typeof uri === 'string') {
-    if (session.subscriptions.delete(uri)) await deps.gateway.handle(call);
-    return {};
+    return async (params) => {
+      if (session.subscriptions.delete(uri)) await forward(params);
+      return {};
+    };
   }
-  const result = await deps.gateway.handle(call);
-  // logging/setLevel is per session: the gateway filters upstream messages against this level.
-  if (call.method === 'logging/setLevel' && isLogLevel(call.params?.['level']))
-    session.logLevel = call.params['level'];
-  return result;
+  return async (params) => {
+    const result = await forward(params);
+    // logging/setLevel is per session: the gateway filters upstream messages against this level.
+    const level = params?.['level'];
+    if (call.method === 'logging/setLevel' && isLogLevel(level)) session.logLevel = level;
+    return result;
+  };
 }
 
 export function legacyCall(

@@ -28,7 +28,7 @@ import { RampartError } from '../errors.ts';
 import type { Pipeline } from '../guards/pipeline.ts';
 import { header } from './headers.ts';
 import type { ListenHub } from './listen-hub.ts';
-import { errorOf, replyError } from './reply.ts';
+import { errorOf, } from './reply.ts';
 import { type Channel, ResponseChannel } from './response-channel.ts';
 
 /** Modern errors that the transport answers at the HTTP level too, whether Rampart or the upstream raised them. */
@@ -154,10 +154,10 @@ export async function handleModernPost(
   }
   try {
     const result = await deps.track(
-      deps.pipeline.run(call, (params) =>
+      deps.pipeline.run(call, () =>
         request.method === 'server/discover'
-          ? Promise.resolve(deps.gateway.discoverResult())
-          : deps.gateway.handle({ ...call, params }),
+          ? Promise.resolve(async () => deps.gateway.discoverResult())
+          : deps.gateway.route(call),
       ),
     );
     channel.finish(success(request.id, decorate(request.method, result)));

@@ -21,7 +21,7 @@ import {
 import { RampartError } from '../errors.ts';
 import type { Pipeline } from '../guards/pipeline.ts';
 import type { Logger } from '../monitor/logger.ts';
-import { forwardLegacy, legacyCall } from './legacy.ts';
+import { legacyCall, routeLegacy } from './legacy.ts';
 import type { ListenHub } from './listen-hub.ts';
 import { decorate, modernCall } from './modern.ts';
 import { errorOf } from './reply.ts';
@@ -173,8 +173,8 @@ export class StdioIngress {
     session.inflight.set(request.id, controller);
     const call = legacyCall(request, session, this.channel, controller.signal, undefined);
     try {
-      const result = await this.pipeline.run(call, (params) =>
-        forwardLegacy({ ...call, params }, session, { gateway: this.gateway }),
+      const result = await this.pipeline.run(call, () =>
+        routeLegacy(call, session, { gateway: this.gateway }),
       );
       this.channel.send(success(request.id, result));
     } catch (err) {
@@ -196,10 +196,10 @@ export class StdioIngress {
     this.modernInflight.set(request.id, controller);
     const call = modernCall(request, version, this.channel, controller.signal);
     try {
-      const result = await this.pipeline.run(call, (params) =>
+      const result = await this.pipeline.run(call, () =>
         request.method === 'server/discover'
-          ? Promise.resolve(this.gateway.discoverResult())
-          : this.gateway.handle({ ...call, params }),
+          ? Promise.resolve(async () => this.gateway.discoverResult())
+          : this.gateway.route(call),
       );
       this.channel.send(success(request.id, decorate(request.method, result)));
     } catch (err) {

@@ -33,13 +33,14 @@ function frozenClock(): () => number {
 }
 
 describe('pipeline', () => {
-  it('runs authenticate, request, upstream and response in order and records one allowed event', async () => {
+  it('runs authenticate, route, request, upstream and response in order and records one allowed event', async () => {
     const order: string[] = [];
     const guard = (name: string, phase: Guard['phase']): Guard => ({
       name,
       phase,
-      check: () => {
-        order.push(name);
+      check: (ctx) => {
+        // Request guards must see the routed server (route runs before them).
+        order.push(phase === 'request' ? `${name}:${ctx.call.trace.server}` : name);
         return { kind: 'pass' };
       },
     });
@@ -49,12 +50,18 @@ describe('pipeline', () => {
       { record: (e) => events.push(e) },
       frozenClock(),
     );
-    const result = await pipeline.run(call(), async () => {
-      order.push('upstream');
-      return { ok: true };
+    const request = call();
+    request.trace.server = undefined;
+    const result = await pipeline.run(request, async () => {
+      order.push('route');
+      request.trace.server = 'fs';
+      return async () => {
+        order.push('upstream');
+        return { ok: true };
+      };
     });
     assert.deepEqual(result, { ok: true });
-    assert.deepEqual(order, ['auth', 'request', 'upstream', 'response']);
+    assert.deepEqual(order, ['auth', 'route', 'request:fs', 'upstream', 'response']);
     assert.equal(events.length, 1);
     assert.equal(events[0]!.decision, 'allowed');
     assert.equal(events[0]!.server, 'fs');
@@ -71,7 +78,7 @@ describe('pipeline', () => {
       { record: () => undefined },
     );
     let seen: unknown;
-    const result = await pipeline.run(call(), async (params) => {
+    const result = await pipeline.run(call(), async () => async (params) => {
       seen = params;
       return { secret: 1 };
     });
@@ -93,7 +100,7 @@ describe('pipeline', () => {
     );
     let called = false;
     await assert.rejects(
-      pipeline.run(call(), async () => {
+      pipeline.run(call(), async () => async () => {
         called = true;
         return {};
       }),
@@ -121,7 +128,7 @@ describe('pipeline', () => {
       { record: () => undefined },
     );
     await assert.rejects(
-      pipeline.run(call(), async () => ({})),
+      pipeline.run(call(), async () => async () => ({})),
       { code: 'RAMPART_INTERNAL' },
     );
   });
@@ -130,7 +137,10 @@ describe('pipeline', () => {
     const events: RequestEvent[] = [];
     const pipeline = new Pipeline([], { record: (e) => events.push(e) });
     await assert.rejects(
-      pipeline.run(call(), async () => Promise.reject(new RampartError('RAMPART_UPSTREAM_TIMEOUT'))),
+      pipeline.run(
+        call(),
+        async () => async () => Promise.reject(new RampartError('RAMPART_UPSTREAM_TIMEOUT')),
+      ),
     );
     assert.equal(events[0]!.decision, 'errored');
     assert.equal(events[0]!.code, 'RAMPART_UPSTREAM_TIMEOUT');
