@@ -28,7 +28,7 @@ import { RampartError } from '../errors.ts';
 import type { Pipeline } from '../guards/pipeline.ts';
 import { header } from './headers.ts';
 import type { ListenHub } from './listen-hub.ts';
-import { errorOf, } from './reply.ts';
+import { errorOf } from './reply.ts';
 import { type Channel, ResponseChannel } from './response-channel.ts';
 
 /** Modern errors that the transport answers at the HTTP level too, whether Rampart or the upstream raised them. */
