@@ -339,6 +339,9 @@ export class Gateway implements UpstreamListener {
     const all: JsonObject[] = [];
     const results = await Promise.all(
       this.upstreams.map(async (upstream) => {
+        // An upstream still making its first connection is waited for (bounded), so a client that connects right
+        // after start sees the full catalog; one that is down (restarting) is left out rather than waited for.
+        if (upstream.status === 'starting') await upstream.whenReady(call.signal).catch(() => undefined);
         if (upstream.status !== 'ready' || !this.catalog.supports(upstream, kind)) return [];
         try {
           return (await this.catalog.list(upstream, kind, call.signal)).map((item) =>

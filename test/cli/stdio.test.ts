@@ -2,11 +2,12 @@
 // starter config that `serve` accepts.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, it } from 'node:test';
+import { LegacyClient } from '../helpers/mcp-client.ts';
 import { FIXTURE, NODE, REPO } from '../helpers/rampart.ts';
 
 const MAIN = path.join(REPO, 'src/cli/main.ts');
@@ -62,6 +63,21 @@ describe('rampart CLI', () => {
       },
     });
     assert.equal((modern['result'] as Record<string, unknown>)['resultType'], 'complete');
+    // Change notifications reach the stdio client too.
+    await ask({
+      jsonrpc: '2.0',
+      id: 5,
+      method: 'tools/call',
+      params: { name: 'fx__test_trigger_tool_change', arguments: {} },
+    });
+    const deadline = Date.now() + 3_000;
+    while (
+      !answers.some((m) => m['method'] === 'notifications/tools/list_changed') &&
+      Date.now() < deadline
+    ) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.ok(answers.some((m) => m['method'] === 'notifications/tools/list_changed'));
     const bad = await ask({ jsonrpc: '2.0', id: 4, method: 'tools/call', params: { name: 'nope' } });
     assert.equal(
       ((bad['error'] as Record<string, unknown>)['data'] as Record<string, unknown>)['code'],
@@ -71,6 +87,37 @@ describe('rampart CLI', () => {
     const code = await new Promise((resolve) => child.once('exit', resolve));
     assert.equal(code, 0);
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('runs the embedded demo without a config: prints the URL, serves MCP, keeps state in ./.rampart', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'rampart-demo-'));
+    const child = spawn(NODE, [MAIN, 'serve'], { cwd: dir, stdio: ['ignore', 'pipe', 'ignore'] });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        const timer = setTimeout(() => reject(new Error(`no URL printed: ${out}`)), 15_000);
+        child.stdout.on('data', (chunk: Buffer) => {
+          out += chunk.toString();
+          const match = /listening on (http:\/\/127\.0\.0\.1:8787\/mcp)/.exec(out);
+          if (match) {
+            clearTimeout(timer);
+            resolve(match[1]!);
+          }
+        });
+        child.once('exit', (code) => reject(new Error(`exited with ${code} (is port 8787 free?): ${out}`)));
+      });
+      const client = new LegacyClient(url);
+      await client.initialize();
+      const tools = (await client.result('tools/list'))['tools'] as Array<{ name: string }>;
+      assert.ok(tools.some((t) => t.name === 'demo__echo'));
+      assert.ok(existsSync(path.join(dir, '.rampart', 'rampart.db')));
+      await client.close();
+    } finally {
+      child.kill('SIGTERM');
+      const code = await new Promise((resolve) => child.once('exit', resolve));
+      assert.equal(code, 0);
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('writes a starter config with init and refuses to overwrite it', () => {

@@ -22,13 +22,17 @@ describe('cancellation through Rampart', () => {
     const client = new LegacyClient(gw.url);
     await client.initialize();
     const upstream = gw.rampart.gateway.upstreams[0]!;
+    const sent = recordUpstreamMessages(gw);
     const pending = client.request('tools/call', { name: 'fx__slow', arguments: { ms: 5000 } });
-    await waitFor(() => upstream.soleInFlight() !== undefined);
+    const inFlight = await waitFor(() => upstream.soleInFlight());
     const note = await client.notify('notifications/cancelled', { requestId: 1, reason: 'test' });
     assert.equal(note.status, 202);
     const answer = await pending;
     assert.equal(answer.response, undefined);
     await waitFor(() => upstream.soleInFlight() === undefined);
+    // The upstream was told, with Rampart's own id for the request (not the client's id 1).
+    const cancel = sent.find((m) => m['method'] === 'notifications/cancelled');
+    assert.deepEqual((cancel?.['params'] as Record<string, unknown>)['requestId'], inFlight.id);
     await client.close();
   });
 
@@ -68,6 +72,21 @@ describe('cancellation through Rampart', () => {
     await client.close();
   });
 });
+
+/** Captures every message Rampart sends to the (first) stdio upstream from now on. */
+function recordUpstreamMessages(gw: Started): Array<Record<string, unknown>> {
+  const sent: Array<Record<string, unknown>> = [];
+  const upstream = gw.rampart.gateway.upstreams[0] as unknown as {
+    peer: { transport: { send(m: Record<string, unknown>, o?: unknown): Promise<void> } };
+  };
+  const transport = upstream.peer.transport;
+  const original = transport.send.bind(transport);
+  transport.send = (m, o) => {
+    sent.push(m);
+    return original(m, o);
+  };
+  return sent;
+}
 
 async function waitFor<T>(probe: () => T | undefined | false, timeoutMs = 5000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

@@ -137,7 +137,9 @@ describe('era translation', () => {
       name: 'legacy__test_sampling',
       arguments: { prompt: 'q' },
     });
-    const result = answer.response?.['result'] as Record<string, unknown> | undefined;
-    assert.notEqual(result?.['resultType'], 'input_required');
+    // The upstream's sampling request is refused inside Rampart (never turned into input_required); the upstream
+    // relays the refusal, which a modern client receives as -32021 (missing client capability) with HTTP 400.
+    assert.equal(answer.status, 400);
+    assert.equal(rpcError(answer).code, -32021);
   });
 });

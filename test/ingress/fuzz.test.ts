@@ -78,4 +78,54 @@ describe('ingress fuzzing', () => {
     const tools = await session.result('tools/list');
     assert.ok(Array.isArray(tools['tools']));
   });
+
+  it('answers arbitrary modern requests (headers, _meta, params) with a clear error and no stack trace', async () => {
+    const header = fc.oneof(
+      fc.constant(undefined),
+      fc.string({ maxLength: 40 }),
+      fc.constantFrom('2026-07-28', 'tools/call', '=?base64?%%%?='),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(
+          'tools/call',
+          'tools/list',
+          'resources/read',
+          'server/discover',
+          'prompts/get',
+          'nope',
+        ),
+        fc.dictionary(fc.string({ maxLength: 12 }), fc.jsonValue({ maxDepth: 3 })),
+        fc.record({
+          version: header,
+          method: header,
+          name: header,
+          meta: fc.oneof(fc.constant('2026-07-28'), fc.string(), fc.integer()),
+        }),
+        async (method, params, h) => {
+          const headers: Record<string, string> = {};
+          if (h.version !== undefined)
+            headers['mcp-protocol-version'] = h.version.replace(/[^\x20-\x7e]/g, '') || '2026-07-28';
+          if (h.method !== undefined) headers['mcp-method'] = h.method.replace(/[^\x20-\x7e]/g, '') || method;
+          if (h.name !== undefined) headers['mcp-name'] = h.name.replace(/[^\x20-\x7e]/g, '') || 'x';
+          const body = {
+            jsonrpc: '2.0',
+            id: 1,
+            method,
+            params: {
+              ...params,
+              _meta: {
+                'io.modelcontextprotocol/protocolVersion': h.meta,
+                'io.modelcontextprotocol/clientCapabilities': {},
+              },
+            },
+          };
+          const answer = await post(gw.url, body, { headers });
+          assert.ok(answer.status < 500, `HTTP ${answer.status}: ${answer.text.slice(0, 200)}`);
+          assert.doesNotMatch(answer.text, STACK);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
 });

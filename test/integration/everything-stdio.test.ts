@@ -56,6 +56,8 @@ describe('server-everything over stdio behind Rampart', () => {
     const read = await client.result('resources/read', { uri: first.uri });
     const contents = read['contents'] as Array<{ uri: string }>;
     assert.ok(contents.length > 0);
+    // What comes back is the exposed URI, so a client can use it again.
+    assert.equal(contents[0]!.uri, first.uri);
     await client.close();
   });
 
