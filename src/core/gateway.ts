@@ -22,6 +22,8 @@ import { META_SERVER_INFO, MODERN_VERSIONS, RAMPART_INFO, TASKS_EXTENSION } from
 import type { TokenSigner } from './signed-token.ts';
 
 const MAX_INPUT_ROUNDS = 16;
+/** At most 50 progress notifications per second per request reach the client. */
+const MIN_PROGRESS_INTERVAL_MS = 20;
 const LIST_KIND_BY_METHOD: Record<string, ListKind> = {
   'tools/list': 'tools',
   'prompts/list': 'prompts',
@@ -308,14 +310,7 @@ export class Gateway implements UpstreamListener {
     return {
       owner,
       signal,
-      onProgress: hasToken
-        ? (progress) =>
-            call.notify({
-              jsonrpc: '2.0',
-              method: 'notifications/progress',
-              params: { ...progress, progressToken: token },
-            })
-        : undefined,
+      onProgress: hasToken ? progressForwarder(call, token) : undefined,
       downstream: {
         clientCapabilities: call.clientCapabilities,
         clientInfo: call.clientInfo,
@@ -696,6 +691,20 @@ export class Gateway implements UpstreamListener {
         .catch(() => undefined);
     }
   }
+}
+
+/**
+ * Progress goes back with the client's own token, rate-limited (an upstream can emit thousands per second; the
+ * spec's gateway MUST-list asks to limit them). Skipped intermediate values keep the sequence increasing.
+ */
+function progressForwarder(call: DownstreamCall, token: string | number): (progress: JsonObject) => void {
+  let last = 0;
+  return (progress) => {
+    const now = Date.now();
+    if (now - last < MIN_PROGRESS_INTERVAL_MS) return;
+    last = now;
+    call.notify({ jsonrpc: '2.0', method: 'notifications/progress', params: { ...progress, progressToken: token } });
+  };
 }
 
 /** A modern upstream's result as a legacy client expects it: without the 2026-07-28-only fields. */
