@@ -266,6 +266,17 @@ export const ERRORS = {
     rpc: JSONRPC.SERVER_ERROR - 13,
     message: 'The token could not be checked right now.',
   },
+  // Outbound: Rampart's own credential toward an upstream. `data.reason` says which step failed (stable words).
+  RAMPART_UPSTREAM_AUTH_FAILED: {
+    http: 502,
+    rpc: JSONRPC.SERVER_ERROR - 14,
+    message: 'Rampart could not authenticate to the upstream server.',
+  },
+  RAMPART_SSRF_BLOCKED: {
+    http: 502,
+    rpc: JSONRPC.SERVER_ERROR - 15,
+    message: 'A URL the upstream pointed Rampart to is not allowed (scheme, address or redirect).',
+  },
 } as const satisfies Record<string, Entry>;
 
 export type ErrorCode = keyof typeof ERRORS;

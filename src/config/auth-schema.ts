@@ -174,14 +174,50 @@ const staticCredential = z
   })
   .describe('A fixed credential from a secret reference.');
 
+const clientSecretMethod = z
+  .enum(['client_secret_basic', 'client_secret_post'])
+  .describe('How the client secret is presented at the token endpoint.');
+
+const serviceSubjectToken = secretRef.describe(
+  'Subject token for requests no calling user is behind (connecting, listing); without it they carry no credential.',
+);
+
 const clientCredentials = z
   .strictObject({
     type: z.literal('client_credentials'),
-    tokenEndpoint: z.url().describe("Token endpoint of the upstream's authorization server."),
-    clientId: z.string().min(1),
-    clientSecret: secretRef,
-    scope: z.string().optional(),
+    tokenEndpoint: z
+      .url()
+      .optional()
+      .describe(
+        "Token endpoint of the upstream's authorization server; discovered (RFC 9728, RFC 8414) on the upstream's first 401 when omitted.",
+      ),
+    clientId: z.string().min(1).describe("Rampart's client id at that authorization server."),
+    clientSecret: secretRef
+      .optional()
+      .describe('Client secret (`client_secret_basic` or `client_secret_post`); give it or `privateKey`.'),
+    privateKey: secretRef
+      .optional()
+      .describe('PKCS#8 PEM private key signing a `private_key_jwt` client assertion (RFC 7523).'),
+    signingAlgorithm: z
+      .enum(ASYMMETRIC_ALGS)
+      .default('ES256')
+      .describe('Signature algorithm of the client assertion (with `privateKey`).'),
+    authMethod: z
+      .enum(['client_secret_basic', 'client_secret_post', 'private_key_jwt'])
+      .optional()
+      .describe(
+        'Token endpoint authentication; defaults to `private_key_jwt` with a key, else `client_secret_basic`.',
+      ),
+    scope: z
+      .string()
+      .optional()
+      .describe(
+        "Scope requested (space-separated); otherwise the scope of the upstream's challenge, if any.",
+      ),
     resource: z.url().optional().describe('RFC 8707 resource indicator; defaults to the upstream URL.'),
+  })
+  .refine((spec) => (spec.clientSecret === undefined) !== (spec.privateKey === undefined), {
+    message: 'give exactly one of clientSecret and privateKey',
   })
   .describe("OAuth client-credentials grant (Rampart's own identity toward the upstream).");
 
@@ -189,13 +225,58 @@ const tokenExchange = z
   .strictObject({
     type: z.literal('token_exchange'),
     tokenEndpoint: z.url().describe('Token endpoint performing RFC 8693 token exchange.'),
-    clientId: z.string().min(1),
+    clientId: z.string().min(1).describe("Rampart's client id at that token endpoint."),
     clientSecret: secretRef,
-    scope: z.string().optional(),
+    authMethod: clientSecretMethod.default('client_secret_basic'),
+    subjectTokenType: z
+      .string()
+      .default('urn:ietf:params:oauth:token-type:access_token')
+      .describe("Token type URI of the calling user's token."),
+    requestedTokenType: z
+      .string()
+      .optional()
+      .describe('Token type URI asked for (RFC 8693 `requested_token_type`).'),
+    scope: z.string().optional().describe('Scope requested (space-separated).'),
     resource: z.url().optional().describe('RFC 8707 resource indicator; defaults to the upstream URL.'),
-    audience: z.string().optional(),
+    audience: z.string().optional().describe('RFC 8693 `audience` (logical name of the upstream).'),
+    serviceSubjectToken: serviceSubjectToken.optional(),
   })
   .describe("RFC 8693 token exchange on behalf of the calling user (the user's token is the subject token).");
+
+const identityAssertion = z
+  .strictObject({
+    type: z.literal('identity_assertion'),
+    idp: z
+      .strictObject({
+        tokenEndpoint: z
+          .url()
+          .describe("Token endpoint of the user's identity provider (RFC 8693 token exchange)."),
+        clientId: z.string().min(1).describe("Rampart's client id at the identity provider."),
+        clientSecret: secretRef
+          .optional()
+          .describe('Client secret at the identity provider (public client without).'),
+        subjectTokenType: z
+          .string()
+          .default('urn:ietf:params:oauth:token-type:id_token')
+          .describe("Token type URI of the calling user's token."),
+      })
+      .describe('The identity provider that turns the user token into an ID-JAG for the upstream.'),
+    authorizationServer: z
+      .url()
+      .optional()
+      .describe(
+        "Issuer of the upstream's authorization server (the ID-JAG audience); discovered from the upstream's Protected Resource Metadata when omitted.",
+      ),
+    clientId: z.string().min(1).describe("Rampart's client id at the upstream's authorization server."),
+    clientSecret: secretRef,
+    authMethod: clientSecretMethod.default('client_secret_basic'),
+    scope: z.string().optional().describe('Scope requested (space-separated).'),
+    resource: z.url().optional().describe('RFC 8707 resource indicator; defaults to the upstream URL.'),
+    serviceSubjectToken: serviceSubjectToken.optional(),
+  })
+  .describe(
+    "Enterprise-managed authorization (SEP-990): the user's IdP token is exchanged for an ID-JAG, then for an upstream token (RFC 7523 JWT bearer grant).",
+  );
 
 const upstreamOauth = z
   .strictObject({
@@ -205,11 +286,28 @@ const upstreamOauth = z
       .optional()
       .describe('Pre-registered client id; otherwise CIMD or dynamic registration.'),
     clientSecret: secretRef.optional(),
+    authMethod: clientSecretMethod
+      .optional()
+      .describe(
+        "How the pre-registered secret is presented; defaults to what the authorization server's metadata supports.",
+      ),
+    issuer: z
+      .url()
+      .optional()
+      .describe(
+        'Issuer the pre-registered client belongs to; it is never used with another authorization server.',
+      ),
     clientMetadataUrl: z
       .url()
       .optional()
       .describe("HTTPS URL of Rampart's Client ID Metadata Document (CIMD)."),
-    scope: z.string().optional(),
+    clientName: z.string().min(1).default('Rampart').describe('`client_name` sent in dynamic registration.'),
+    scope: z
+      .string()
+      .optional()
+      .describe(
+        "Scope requested when the upstream's challenge names none (instead of the metadata's `scopes_supported`).",
+      ),
     redirectUri: z.url().optional().describe('Where the authorization server sends the user back.'),
   })
   .describe(
@@ -217,7 +315,13 @@ const upstreamOauth = z
   );
 
 export const upstreamCredentialSchema = z
-  .discriminatedUnion('type', [staticCredential, clientCredentials, tokenExchange, upstreamOauth])
+  .discriminatedUnion('type', [
+    staticCredential,
+    clientCredentials,
+    tokenExchange,
+    identityAssertion,
+    upstreamOauth,
+  ])
   .describe("How Rampart authenticates to this upstream. The client's own token is never forwarded.");
 
 export type AuthConfig = z.infer<typeof authSchema>;

@@ -703,7 +703,11 @@ function progressForwarder(call: DownstreamCall, token: string | number): (progr
     const now = Date.now();
     if (now - last < MIN_PROGRESS_INTERVAL_MS) return;
     last = now;
-    call.notify({ jsonrpc: '2.0', method: 'notifications/progress', params: { ...progress, progressToken: token } });
+    call.notify({
+      jsonrpc: '2.0',
+      method: 'notifications/progress',
+      params: { ...progress, progressToken: token },
+    });
   };
 }
 

@@ -204,8 +204,9 @@ export class StreamableHttpTransport implements MessageTransport {
       await res.body.dump();
       const retry = await provider.challenge(
         res.statusCode,
-        Array.isArray(challenge) ? challenge[0] : challenge,
+        Array.isArray(challenge) ? challenge.join(', ') : challenge,
         credential ?? {},
+        auth,
       );
       if (!retry)
         throw new RampartError(

@@ -1,6 +1,7 @@
 // The "client under test" for `conformance client --command ...`: Rampart itself, acting as the MCP client of
 // the suite's mock server. Usage: node test/conformance/client-harness.ts URL (the suite appends URL and sets
-// MCP_CONFORMANCE_SCENARIO). Rampart runs in-process with the mock as its only upstream; a raw downstream
+// MCP_CONFORMANCE_SCENARIO, and for some auth/* scenarios MCP_CONFORMANCE_CONTEXT). Rampart runs in-process
+// with the mock as its only upstream, authenticating to it as auth-config.ts configures; a raw downstream
 // client then drives the scenario through Rampart. Exit 0 only when the scenario's flow completed.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +10,7 @@ import { configSchema } from '../../src/config/schema.ts';
 import type { LogLevel } from '../../src/monitor/logger.ts';
 import { createLogger } from '../../src/monitor/logger.ts';
 import { Rampart } from '../../src/runtime.ts';
+import { credentialsFor, headlessAuthorizer, readContext } from './auth-config.ts';
 import { driveScenario } from './scenarios.ts';
 
 // Below the suite's 30 s per-scenario timeout, so the harness always reports and cleans up itself.
@@ -31,6 +33,9 @@ async function main(): Promise<number> {
   log(`scenario ${scenario || '(unset)'} against ${url}`);
   // run.ts points this into its own temp dir, so a harness killed at a time limit leaves nothing elsewhere.
   stateDir = mkdtempSync(path.join(process.env['RAMPART_HARNESS_TMP'] ?? tmpdir(), 'rampart-harness-'));
+  // auth/* scenarios: the upstream demands a credential, configured as an operator would (auth-config.ts).
+  const credentials = credentialsFor(scenario, readContext(process.env['MCP_CONFORMANCE_CONTEXT']), stateDir);
+  if (credentials) log(`upstream credentials: ${String(credentials['type'])}`);
   const config = configSchema.parse({
     listen: { host: '127.0.0.1', port: 0 },
     stateDir,
@@ -42,12 +47,17 @@ async function main(): Promise<number> {
         // Diagnostics only (never set by run.ts): pin the era to see what lies behind a wrong era probe.
         era: process.env['RAMPART_HARNESS_ERA'] ?? 'auto',
         timeouts: { connectMs: CONNECT_WAIT_MS, requestMs: 20_000 },
+        ...(credentials ? { credentials } : {}),
       },
     ],
     limits: { shutdownGraceMs: 1_000 },
     log: { level: (process.env['RAMPART_HARNESS_LOG'] as LogLevel | undefined) ?? 'debug' },
   });
-  const rampart = new Rampart(config, { baseDir: stateDir, log: createLogger(config.log.level) });
+  const rampart = new Rampart(config, {
+    baseDir: stateDir,
+    log: createLogger(config.log.level),
+    credentials: { authorizer: headlessAuthorizer(log) },
+  });
   try {
     const gatewayUrl = await rampart.start();
     if (!(await rampart.waitForUpstreams(CONNECT_WAIT_MS))) {

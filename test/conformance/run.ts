@@ -65,8 +65,8 @@ function score(suite: Suite, ctx: Context, output: string, outDir: string, timed
     const result = results.find((r) => r.scenario === scenario);
     if (!result) extraLines.push(`  ${scenario}: listed in expected-failures.yml but not run by this suite`);
     else if (result.passed)
-      extraLines.push(`  ${scenario}: passed, although listed as expected to fail (identity issue)`);
-    else extraLines.push(`  ${scenario}: expected to fail (identity issue)`);
+      extraLines.push(`  ${scenario}: passed, although listed in expected-failures.yml`);
+    else extraLines.push(`  ${scenario}: expected to fail (${expected.get(scenario)})`);
   }
   const details = [
     `${suite.name}`,

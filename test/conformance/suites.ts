@@ -81,7 +81,7 @@ export function scenariosRun(mode: Suite['mode'], output: string): string[] {
   return [...output.matchAll(pattern)].map((match) => match[1]!);
 }
 
-/** The auth/* client scenarios expected to fail until the identity issue, with a reason each. */
+/** The auth/* client scenarios expected to fail for a reason that is not Rampart's, with that reason each. */
 export function loadExpectedFailures(file: string): Map<string, string> {
   const doc = parse(readFileSync(file, 'utf8')) as { client?: Record<string, string> } | null;
   const extra = Object.keys(doc ?? {}).filter((key) => key !== 'client');

@@ -15,12 +15,14 @@ export interface CredentialProvider {
   headers(context: CredentialContext): Promise<Record<string, string>>;
   /**
    * Called when the upstream answered 401 or 403 with its WWW-Authenticate challenge; resolves true when a retry
-   * with fresh headers may succeed (token refreshed, scope stepped up), false to give up.
+   * with fresh headers may succeed (token refreshed, scope stepped up), false to give up. `sent` are the
+   * headers the refused request carried, so a refusal of a token that was already replaced is not acted on twice.
    */
   challenge?(
     status: number,
     wwwAuthenticate: string | undefined,
     context: CredentialContext,
+    sent?: Readonly<Record<string, string>>,
   ): Promise<boolean>;
 }
 
