@@ -15,7 +15,12 @@ import { ListenHub } from './ingress/listen-hub.ts';
 import { SessionStore } from './ingress/sessions.ts';
 import type { Logger } from './monitor/logger.ts';
 import { SqliteStore } from './store/sqlite-store.ts';
+import { type Authorizer, CallbackAuthorizer } from './upstream/credentials/authorizer.ts';
 import type { CredentialDeps } from './upstream/credentials/index.ts';
+
+/** Where the browser leg of an upstream OAuth authorization comes back to. */
+const OAUTH_CALLBACK_PATH = '/oauth/callback';
+
 import { Upstream } from './upstream/upstream.ts';
 
 export interface RampartOptions {
@@ -48,6 +53,9 @@ export class Rampart {
   /** Revoked token ids and disabled subjects (only with authentication configured). */
   readonly revocations: RevocationList | undefined;
   authenticator: Authenticator | undefined;
+  private callback: CallbackAuthorizer | undefined;
+  /** The user agent of upstream OAuth flows: Rampart's own callback route at /oauth/callback. */
+  readonly authorizer: Authorizer = this.callbackAuthorizer();
   url = '';
 
   constructor(config: RampartConfig, options: RampartOptions) {
@@ -66,10 +74,14 @@ export class Rampart {
       listPageSize: config.limits.listPageSize,
       log: this.log,
     });
+    // Upstream `oauth` credentials need a user agent: by default Rampart's own callback route (known once listening).
+    const credentials: CredentialDeps = {
+      log: this.log,
+      ...options.credentials,
+      authorizer: options.credentials?.authorizer ?? this.authorizer,
+    };
     for (const server of config.servers) {
-      this.gateway.addUpstream(
-        new Upstream(server, options.baseDir, this.log, this.gateway, options.credentials),
-      );
+      this.gateway.addUpstream(new Upstream(server, options.baseDir, this.log, this.gateway, credentials));
     }
     const sink = {
       record: (event: RequestEvent) => {
@@ -104,11 +116,17 @@ export class Rampart {
 
   /** Starts upstreams (in the background: a slow one never blocks the others) and the listener. */
   async start(): Promise<string> {
-    for (const upstream of this.gateway.upstreams) upstream.start();
-    if (!this.listening) return '';
+    if (!this.listening) {
+      for (const upstream of this.gateway.upstreams) upstream.start();
+      return '';
+    }
     const address = await this.ingress.listen(this.config.listen.host, this.config.listen.port);
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     this.url = `${this.config.tls ? 'https' : 'http'}://${host}:${address.port}${this.config.listen.path}`;
+    // Only now is the callback URL known; upstreams (whose OAuth flows may need it) start after it.
+    this.callback = new CallbackAuthorizer(new URL(OAUTH_CALLBACK_PATH, this.url).href, { log: this.log });
+    this.ingress.setOauthCallback(OAUTH_CALLBACK_PATH, (query) => this.callback?.complete(query) ?? false);
+    for (const upstream of this.gateway.upstreams) upstream.start();
     const auth = this.config.auth;
     if (auth) {
       const resource = auth.resource ?? this.url;
@@ -130,6 +148,21 @@ export class Rampart {
       await new Promise((r) => setTimeout(r, 25));
     }
     return false;
+  }
+
+  /** An Authorizer that waits on Rampart's own callback route (`rampart serve` has no other user agent). */
+  private callbackAuthorizer(): Authorizer {
+    const current = () => this.callback;
+    return {
+      get redirectUri() {
+        return current()?.redirectUri;
+      },
+      authorize: (prompt) => {
+        const callback = current();
+        if (!callback) return Promise.reject(new Error('Rampart has no callback route (not listening)'));
+        return callback.authorize(prompt);
+      },
+    };
   }
 
   /** Graceful shutdown: drain in-flight requests (bounded), end streams and sessions, close upstreams. */

@@ -55,6 +55,7 @@ export class HttpIngress {
   private readonly modern: ModernDeps;
   private draining = false;
   private auth: IngressAuth | undefined;
+  private oauthCallback: { path: string; complete: (query: URLSearchParams) => boolean } | undefined;
 
   constructor(options: HttpIngressOptions, legacy: LegacyDeps, modern: ModernDeps) {
     this.options = options;
@@ -113,6 +114,10 @@ export class HttpIngress {
     });
   }
 
+  setOauthCallback(path: string, complete: (query: URLSearchParams) => boolean): void {
+    this.oauthCallback = { path, complete };
+  }
+
   setAuth(auth: IngressAuth): void {
     this.auth = auth;
   }
@@ -143,6 +148,21 @@ export class HttpIngress {
     const pathname = url.split('?', 1)[0];
     if (pathname === '/healthz' && req.method === 'GET') {
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+      return;
+    }
+    if (this.oauthCallback && req.method === 'GET' && pathname === this.oauthCallback.path) {
+      const matched = this.oauthCallback.complete(new URLSearchParams(url.slice(url.indexOf('?') + 1)));
+      // Plain text, no reflection of the query: this page is opened by a browser.
+      res
+        .writeHead(matched ? 200 : 400, {
+          'content-type': 'text/plain; charset=utf-8',
+          'x-frame-options': 'DENY',
+        })
+        .end(
+          matched
+            ? 'Authorization complete. You can close this window.\n'
+            : 'Unknown or expired authorization.\n',
+        );
       return;
     }
     if (
