@@ -1,9 +1,11 @@
-// The systems under test, one row each. To add a row (JWT on, DPoP on, audit digest mode...), add an
+// The systems under test, one row each. To add a row (audit digest mode, another guard...), add an
 // entry to CONFIGS: `setup` says how to start it and which process is "the proxy process" (whose own
 // CPU and RSS are reported; everything it spawns counts as upstream), and `tool` what to call.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
+import type { AuthMode } from './auth-client.ts';
+import { startIssuer } from './auth-issuer.ts';
 
 /** A process to start, pinned to the SUT core. Its pid is what /proc is read for. */
 export type ProcessSpec = { argv: string[]; cwd?: string };
@@ -15,8 +17,10 @@ export type Sut = {
   proxy?: ProcessSpec;
   /** A separate upstream process, started (and waited for) before the proxy. */
   upstream?: ProcessSpec & { url: string };
-  /** Extra request headers for every client request ("name: value"), e.g. a bearer token. */
+  /** Extra request headers for every client request ("name: value"), constant for all clients. */
   headers?: string[];
+  /** Per-client credentials for the load generator and the readiness probe (see auth-client.ts). */
+  auth?: { mode: AuthMode; file: string };
 };
 
 export type SetupContext = {
@@ -28,6 +32,10 @@ export type SetupContext = {
   node: string;
   /** Repository root (absolute). */
   root: string;
+  /** The most virtual clients any run will use (per-client credentials are minted for this many). */
+  clients: number;
+  /** Registers a stop for something setup started in the orchestrator itself (the token issuer). */
+  onCleanup: (stop: () => Promise<void>) => void;
 };
 
 export type BenchConfig = {
@@ -46,10 +54,11 @@ const mcpUrl = (port: number) => `http://127.0.0.1:${port}/mcp`;
 
 /**
  * Writes a Rampart config fronting the stdio echo as server `echo` and returns how to start Rampart.
- * `extra` is merged over the top level, so feature rows only state what they turn on.
+ * `extra` is merged over the top level, so feature rows only state what they turn on. `port` is for rows
+ * whose config must name the listen URL themselves (auth.resource).
  */
-async function rampart(ctx: SetupContext, extra: Record<string, unknown> = {}): Promise<Sut> {
-  const port = await ctx.port();
+async function rampart(ctx: SetupContext, extra: Record<string, unknown> = {}, port?: number): Promise<Sut> {
+  port ??= await ctx.port();
   const config = {
     listen: { host: '127.0.0.1', port },
     stateDir: join(ctx.dir, 'state'),
@@ -61,6 +70,28 @@ async function rampart(ctx: SetupContext, extra: Record<string, unknown> = {}): 
   const file = join(ctx.dir, 'rampart.yaml');
   writeFileSync(file, stringify(config));
   return { url: mcpUrl(port), proxy: { argv: [ctx.node, 'src/cli/main.ts', 'serve', '--config', file] } };
+}
+
+/**
+ * Rampart as a resource server: a bench issuer (in the orchestrator, so neither proxy nor upstream) serves the
+ * JWKS, every virtual client presents its own token, and `dpop` binds each token to a client key and requires
+ * a proof on every request. The resource is the URL the clients use, as DPoP's htu check needs.
+ */
+async function rampartWithAuth(ctx: SetupContext, mode: AuthMode): Promise<Sut> {
+  const port = await ctx.port();
+  const resource = mcpUrl(port);
+  mkdirSync(ctx.dir, { recursive: true });
+  const file = join(ctx.dir, 'client-auth.json');
+  const issuer = await startIssuer({ port: await ctx.port(), resource, mode, clients: ctx.clients, file });
+  ctx.onCleanup(issuer.stop);
+  const auth = {
+    resource,
+    issuers: [{ issuer: issuer.issuer, jwksUri: issuer.jwksUri, algorithms: ['ES256'] }],
+    scopes: { required: ['mcp'] },
+    ...(mode === 'dpop' ? { binding: { require: 'dpop' } } : {}),
+  };
+  const sut = await rampart(ctx, { auth }, port);
+  return { ...sut, auth: { mode, file } };
 }
 
 export const CONFIGS: BenchConfig[] = [
@@ -95,9 +126,35 @@ export const CONFIGS: BenchConfig[] = [
     tool: 'echo__echo',
     setup: (ctx) => rampart(ctx),
   },
+  {
+    name: 'rampart-jwt',
+    description:
+      'rampart + auth: one ES256 bearer JWT per virtual client, verified through the JWKS of a bench issuer ' +
+      '(bench/auth-issuer.ts, in the orchestrator); the verified-token cache is warm before anything counts',
+    tool: 'echo__echo',
+    setup: (ctx) => rampartWithAuth(ctx, 'bearer'),
+  },
+  {
+    name: 'rampart-dpop',
+    description:
+      'rampart-jwt with DPoP required: each token bound to its client key (cnf.jkt), a fresh proof per request ' +
+      'made by the load generator with jose SignJWT (bench/auth-client.ts)',
+    tool: 'echo__echo',
+    setup: (ctx) => rampartWithAuth(ctx, 'dpop'),
+  },
 ];
 
-/** The row the targets compare against. */
+/** The row the ratio targets compare against. */
 export const BASELINE = 'mcp-proxy';
 
-export const DEFAULT_CONFIGS = ['direct', 'mcp-proxy', 'rampart'];
+/**
+ * The authentication cost targets (issue 3): the proxy CPU per call of each row minus that of `AUTH_BASELINE`
+ * (unauthenticated Rampart, same run, same (rep, c) cell) must stay within `maxDeltaUs`.
+ */
+export const AUTH_BASELINE = 'rampart';
+export const AUTH_TARGETS = [
+  { config: 'rampart-jwt', maxDeltaUs: 60 },
+  { config: 'rampart-dpop', maxDeltaUs: 250 },
+];
+
+export const DEFAULT_CONFIGS = ['direct', 'mcp-proxy', 'rampart', 'rampart-jwt', 'rampart-dpop'];

@@ -1,15 +1,19 @@
 // Closed-loop MCP Streamable HTTP load generator (raw JSON-RPC over undici keep-alive). Loopback only.
 //
 //   node bench/loadgen.ts --url http://127.0.0.1:18001/mcp --tool echo --concurrency 16 \
-//        --calls 5000 --max-seconds 30 [--warmup 300] [--header 'authorization: Bearer x']
+//        --calls 5000 --max-seconds 30 [--warmup 300] [--header 'authorization: Bearer x'] \
+//        [--auth bearer|dpop --auth-file FILE]
 //
 // Each virtual client is one MCP session: initialize (2025-11-25) + notifications/initialized, then
 // sequential `tools/call` of the echo tool until the shared call budget or the time limit runs out,
 // then DELETE. Prints one JSON line (LoadResult). With --marks it prints `MARK start` / `MARK end`
 // around the measured phase and waits for a line on stdin after each, so the orchestrator's /proc
-// snapshots bracket exactly the measured calls.
+// snapshots bracket exactly the measured calls. With --auth every request carries the virtual client's own
+// token from FILE (auth-client.ts), and with `dpop` a proof made for that very request.
 import { parseArgs } from 'node:util';
 import { Agent, request } from 'undici';
+import type { AuthHeaders } from './auth-client.ts';
+import { loadClientAuth } from './auth-client.ts';
 import type { LoadResult } from './types.ts';
 
 const { values: a } = parseArgs({
@@ -24,6 +28,8 @@ const { values: a } = parseArgs({
     header: { type: 'string', multiple: true, default: [] },
     'protocol-version': { type: 'string', default: '2025-11-25' },
     marks: { type: 'boolean', default: false },
+    auth: { type: 'string' },
+    'auth-file': { type: 'string' },
   },
 });
 
@@ -42,6 +48,12 @@ for (const h of a.header) {
   const i = h.indexOf(':');
   if (i <= 0) throw new Error(`--header wants "name: value", got ${h}`);
   EXTRA_HEADERS[h.slice(0, i).trim().toLowerCase()] = h.slice(i + 1).trim();
+}
+let authHeaders: AuthHeaders | undefined;
+if (a.auth !== undefined) {
+  if (a.auth !== 'bearer' && a.auth !== 'dpop') throw new Error(`--auth wants bearer or dpop, got ${a.auth}`);
+  if (!a['auth-file']) throw new Error('--auth needs --auth-file');
+  authHeaders = await loadClientAuth(a.auth, a['auth-file']);
 }
 // Absolute safety stop: init + warm-up + measured phase can never keep this process alive for long.
 setTimeout(() => {
@@ -71,10 +83,15 @@ function parseBody(contentType: string, text: string, id: number): Message {
 }
 
 class Session {
+  readonly index: number;
   sid: string | undefined;
   nextId = 1;
 
-  headers(): Record<string, string> {
+  constructor(index: number) {
+    this.index = index;
+  }
+
+  async headers(method: 'POST' | 'DELETE'): Promise<Record<string, string>> {
     const h: Record<string, string> = {
       'content-type': 'application/json',
       accept: 'application/json, text/event-stream',
@@ -84,7 +101,7 @@ class Session {
       h['mcp-session-id'] = this.sid;
       h['mcp-protocol-version'] = PV;
     }
-    return h;
+    return authHeaders ? Object.assign(h, await authHeaders(this.index, method)) : h;
   }
 
   async post(
@@ -92,7 +109,7 @@ class Session {
   ): Promise<{ status: number; contentType: string; sid: string | undefined; text: string }> {
     const r = await request(url, {
       method: 'POST',
-      headers: this.headers(),
+      headers: await this.headers('POST'),
       body: JSON.stringify(msg),
       dispatcher: agent,
     });
@@ -142,7 +159,11 @@ class Session {
   async close(): Promise<void> {
     if (!this.sid) return;
     try {
-      const r = await request(url, { method: 'DELETE', headers: this.headers(), dispatcher: agent });
+      const r = await request(url, {
+        method: 'DELETE',
+        headers: await this.headers('DELETE'),
+        dispatcher: agent,
+      });
       await r.body.dump();
     } catch {
       // best effort: the SUT is stopped at the end of the bench anyway
@@ -175,7 +196,7 @@ async function fail(sessions: Session[], message: string): Promise<never> {
   process.exit(2);
 }
 
-const sessions = Array.from({ length: C }, () => new Session());
+const sessions = Array.from({ length: C }, (_, i) => new Session(i));
 const tInit = performance.now();
 const inits = await Promise.allSettled(sessions.map((s) => s.init()));
 const initMs = performance.now() - tInit;

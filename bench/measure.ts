@@ -2,6 +2,7 @@
 // loadgen's MARK start / MARK end, and turn the tick deltas into CPU per call of the proxy process and
 // of the upstream, plus RSS sampled during the run and the foreign (other tenants') CPU meanwhile.
 import { spawn } from 'node:child_process';
+import type { AuthMode } from './auth-client.ts';
 import { ourTicks } from './noise.ts';
 import type { Launched } from './processes.ts';
 import { stop, track } from './processes.ts';
@@ -13,6 +14,7 @@ export type StartedSut = {
   tool: string;
   url: string;
   headers: string[];
+  auth?: { mode: AuthMode; file: string } | undefined;
   proxy?: Launched;
   upstream?: Launched;
 };
@@ -54,6 +56,7 @@ export function runLoad(sut: StartedSut, o: LoadOptions): Promise<Measured> {
   );
   if (o.warmup !== undefined) args.push('--warmup', String(o.warmup));
   for (const h of sut.headers) args.push('--header', h);
+  if (sut.auth) args.push('--auth', sut.auth.mode, '--auth-file', sut.auth.file);
   const cmd = o.cpu === undefined ? [o.node, ...args] : ['taskset', '-c', o.cpu, o.node, ...args];
   const [file, ...rest] = cmd as [string, ...string[]];
   const lg = spawn(file, rest, { stdio: ['pipe', 'pipe', 'pipe'], detached: true });

@@ -96,15 +96,18 @@ const PROBE = JSON.stringify({
   },
 });
 
+/** Headers for one probe request, asked per request: a DPoP proof is good for one request only. */
+export type ProbeHeaders = (method: 'POST' | 'DELETE') => Promise<Record<string, string>>;
+
 /** One initialize; true on HTTP 200 with a result. The probe session is deleted again. */
-async function probe(url: string, headers: Record<string, string>): Promise<boolean> {
+async function probe(url: string, headers: ProbeHeaders): Promise<boolean> {
   try {
     const r = await request(url, {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
         accept: 'application/json, text/event-stream',
-        ...headers,
+        ...(await headers('POST')),
       },
       body: PROBE,
       headersTimeout: 5000,
@@ -116,7 +119,11 @@ async function probe(url: string, headers: Record<string, string>): Promise<bool
     if (typeof sid === 'string') {
       const d = await request(url, {
         method: 'DELETE',
-        headers: { ...headers, 'mcp-session-id': sid, 'mcp-protocol-version': '2025-11-25' },
+        headers: {
+          ...(await headers('DELETE')),
+          'mcp-session-id': sid,
+          'mcp-protocol-version': '2025-11-25',
+        },
       }).catch(() => null);
       await d?.body.dump().catch(() => {});
     }
@@ -134,7 +141,7 @@ export async function waitReady(
   url: string,
   proc: Launched,
   timeoutMs: number,
-  headers: Record<string, string> = {},
+  headers: ProbeHeaders = async () => ({}),
 ) {
   const t0 = performance.now();
   while (performance.now() - t0 < timeoutMs) {

@@ -1,24 +1,17 @@
-// Turns a bench result (raw JSON) into the markdown tables: medians over reps per (config, c), and the
-// ratios the performance targets are stated in, against the baseline measured in the same run.
+// Turns a bench result (raw JSON) into the markdown tables: medians over reps per (config, c), the ratios
+// the performance targets are stated in against the baseline measured in the same run, and the
+// authentication cost against unauthenticated Rampart (report-auth.ts).
 //
 //   node bench/report.ts bench/results/raw/<file>.json
 import { readFileSync } from 'node:fs';
+import { authSection } from './report-auth.ts';
+import { fmt, int, median } from './stats.ts';
 import type { BenchOutput, RunRecord } from './types.ts';
 
 /** Targets from the issue: proxy CPU per call ≤ 0.5 × mcp-proxy's; calls/s at c=64 ≥ 1.5 × mcp-proxy's. */
 export const TARGET_CPU_RATIO = 0.5;
 export const TARGET_TPUT_RATIO = 1.5;
 export const TARGET_TPUT_LEVEL = 64;
-
-function median(xs: (number | null | undefined)[]): number {
-  const s = xs.filter((x): x is number => typeof x === 'number' && Number.isFinite(x)).sort((a, b) => a - b);
-  if (!s.length) return Number.NaN;
-  const m = s.length >> 1;
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-}
-
-const fmt = (x: number, digits = 2) => (Number.isFinite(x) ? x.toFixed(digits) : '–');
-const int = (x: number) => (Number.isFinite(x) ? String(Math.round(x)) : '–');
 
 /** The informative line of a start error (a Node stack trace starts with the throwing source line). */
 export function headline(error: string): string {
@@ -90,10 +83,14 @@ export function summarize(out: BenchOutput): string {
 
   const base = out.baseline;
   const compared = names.filter((n) => n !== base && out.configs[n]?.hasProxy && !out.configs[n]?.startError);
+  // The ratio targets are about Rampart's defaults; the authenticated rows have their own targets (below), so
+  // their ratios are shown for information, unmarked.
+  const ownTargets = new Set(out.auth?.targets.map((t) => t.config) ?? []);
   if (out.configs[base] && !out.configs[base]?.startError && compared.length) {
     p();
     p(
-      `Ratios against ${base}, each the median over reps of the ratio within one (rep, c) cell (the configs of a cell run back to back):`,
+      `Ratios against ${base}, each the median over reps of the ratio within one (rep, c) cell (the configs of a cell run back to back)` +
+        (compared.some((n) => ownTargets.has(n)) ? `; ${[...ownTargets].join(', ')} unmarked:` : ':'),
     );
     p();
     p(
@@ -110,9 +107,10 @@ export function summarize(out: BenchOutput): string {
           pairs.map(([r, b]) => (r.sut.proxyUsPerCall ?? Number.NaN) / (b.sut.proxyUsPerCall ?? Number.NaN)),
         );
         const tput = median(pairs.map(([r, b]) => r.load.throughput / b.load.throughput));
-        const cpuMark = Number.isFinite(cpu) ? (cpu <= TARGET_CPU_RATIO ? ' ✅' : ' ❌') : '';
+        const marked = !ownTargets.has(name);
+        const cpuMark = marked && Number.isFinite(cpu) ? (cpu <= TARGET_CPU_RATIO ? ' ✅' : ' ❌') : '';
         const tputMark =
-          level === TARGET_TPUT_LEVEL && Number.isFinite(tput)
+          marked && level === TARGET_TPUT_LEVEL && Number.isFinite(tput)
             ? tput >= TARGET_TPUT_RATIO
               ? ' ✅'
               : ' ❌'
@@ -121,6 +119,7 @@ export function summarize(out: BenchOutput): string {
       }
     }
   }
+  lines.push(...authSection(out, cell));
   if (failed.length) {
     p();
     p('Failed runs:');

@@ -4,9 +4,11 @@
 // all of them alike, and prints medians over reps as a markdown table. Raw results: bench/results/raw/.
 //
 //   node bench/run.ts [--levels 1,16,64] [--reps 9] [--calls 6000] [--max-seconds 20]
-//        [--configs direct,mcp-proxy,rampart] [--out bench/results/raw/x.json]
-//        [--quiet-max-wait 5] [--ready-timeout 30] [--no-pin] [--verbose]
+//        [--configs direct,mcp-proxy,rampart,rampart-jwt,rampart-dpop] [--out bench/results/raw/x.json]
+//        [--quiet-max-wait 5] [--ready-timeout 30] [--no-pin] [--verbose] [--cpu-prof DIR]
 //
+// --cpu-prof DIR starts every Node proxy process with V8's CPU profiler (written to DIR when it stops); the
+// profiler costs CPU itself, so such a run is for finding where time goes, not for the tables.
 // Loopback only. Every run is bounded by --calls and --max-seconds; every process started is stopped.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,8 +17,9 @@ import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { loadClientAuth } from './auth-client.ts';
 import type { BenchConfig } from './configs.ts';
-import { BASELINE, CONFIGS, DEFAULT_CONFIGS } from './configs.ts';
+import { AUTH_BASELINE, AUTH_TARGETS, BASELINE, CONFIGS, DEFAULT_CONFIGS } from './configs.ts';
 import type { StartedSut } from './measure.ts';
 import { runLoad } from './measure.ts';
 import { quietGate } from './noise.ts';
@@ -44,6 +47,7 @@ const { values: a } = parseArgs({
     'ready-timeout': { type: 'string', default: '30' },
     'no-pin': { type: 'boolean', default: false },
     verbose: { type: 'boolean', default: false },
+    'cpu-prof': { type: 'string' },
   },
 });
 
@@ -56,6 +60,8 @@ const levels = a.levels.split(',').map((s) => positive('levels', s));
 const reps = positive('reps', a.reps);
 const calls = positive('calls', a.calls);
 const maxSeconds = positive('max-seconds', a['max-seconds']);
+/** Concurrency of the discarded warm pass. */
+const WARM_LEVEL = 8;
 const byName = new Map(CONFIGS.map((c) => [c.name, c]));
 const selected: BenchConfig[] = a.configs.split(',').map((n) => {
   const c = byName.get(n);
@@ -93,10 +99,13 @@ const gitHead = () => {
 };
 
 const scratch = mkdtempSync(join(tmpdir(), 'rampart-bench-'));
+/** Things configs started inside this process (token issuers), stopped with everything else. */
+const cleanups: (() => Promise<void>)[] = [];
 let cleaning = false;
 async function cleanup() {
   cleaning = true;
   await stopAll();
+  await Promise.allSettled(cleanups.map((stop) => stop()));
   rmSync(scratch, { recursive: true, force: true });
 }
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
@@ -120,11 +129,21 @@ const out: BenchOutput = {
   },
   options: { levels, reps, calls, maxSeconds },
   baseline: BASELINE,
+  auth: { baseline: AUTH_BASELINE, targets: AUTH_TARGETS },
   configs: {},
   runs: [],
 };
 mkdirSync(dirname(a.out), { recursive: true });
 const save = () => writeFileSync(a.out, JSON.stringify(out, null, 1));
+
+/** With --cpu-prof, a Node proxy's argv with the profiler on, one file per config. */
+function profiled(argv: string[], name: string): string[] {
+  const dir = a['cpu-prof'];
+  if (dir === undefined || argv[0] !== NODE) return argv;
+  mkdirSync(dir, { recursive: true });
+  const flags = ['--cpu-prof', `--cpu-prof-dir=${resolve(dir)}`, `--cpu-prof-name=${name}.cpuprofile`];
+  return [NODE, ...flags, ...argv.slice(1)];
+}
 
 /** Starts one config (upstream first, then proxy), or records why it could not be started. */
 async function start(cfg: BenchConfig): Promise<StartedSut | null> {
@@ -138,11 +157,23 @@ async function start(cfg: BenchConfig): Promise<StartedSut | null> {
   let proxy: Launched | undefined;
   let upstream: Launched | undefined;
   try {
-    const sut = await cfg.setup({ port: freePort, dir: join(scratch, cfg.name), node: NODE, root: ROOT });
+    const sut = await cfg.setup({
+      port: freePort,
+      dir: join(scratch, cfg.name),
+      node: NODE,
+      root: ROOT,
+      clients: Math.max(WARM_LEVEL, ...levels),
+      onCleanup: (stop) => cleanups.push(stop),
+    });
     info.hasProxy = !!sut.proxy;
     const headers = Object.fromEntries(
       (sut.headers ?? []).map((h) => [h.slice(0, h.indexOf(':')).trim(), h.slice(h.indexOf(':') + 1).trim()]),
     );
+    const auth = sut.auth ? await loadClientAuth(sut.auth.mode, sut.auth.file) : undefined;
+    const probeHeaders = async (method: 'POST' | 'DELETE') => ({
+      ...headers,
+      ...(await auth?.(0, method)),
+    });
     const t0 = performance.now();
     if (sut.upstream) {
       upstream = launch(sut.upstream.argv, {
@@ -154,7 +185,7 @@ async function start(cfg: BenchConfig): Promise<StartedSut | null> {
       await waitReady(sut.upstream.url, upstream, readyMs);
     }
     if (sut.proxy)
-      proxy = launch(sut.proxy.argv, {
+      proxy = launch(profiled(sut.proxy.argv, cfg.name), {
         tag: `${cfg.name}/proxy`,
         cpu: SUT_CPU,
         cwd: sut.proxy.cwd,
@@ -162,10 +193,18 @@ async function start(cfg: BenchConfig): Promise<StartedSut | null> {
       });
     const main = proxy ?? upstream;
     if (!main) throw new Error('config starts no process');
-    await waitReady(sut.url, main, readyMs, headers);
+    await waitReady(sut.url, main, readyMs, probeHeaders);
     info.readyMs = Math.round(performance.now() - t0);
     log(`started ${cfg.name} (ready in ${info.readyMs} ms)`);
-    return { name: cfg.name, tool: cfg.tool, url: sut.url, headers: sut.headers ?? [], proxy, upstream };
+    return {
+      name: cfg.name,
+      tool: cfg.tool,
+      url: sut.url,
+      headers: sut.headers ?? [],
+      auth: sut.auth,
+      proxy,
+      upstream,
+    };
   } catch (e) {
     info.startError = String((e as Error)?.message ?? e);
     log(
@@ -200,7 +239,7 @@ try {
 
   // Warm pass, discarded: JIT-warms every system (and the loadgen code paths) before anything counts.
   for (const s of suts) {
-    const r = await runLoad(s, { level: 8, calls: 1000, maxSeconds: 15, node: NODE, cpu: LG_CPU });
+    const r = await runLoad(s, { level: WARM_LEVEL, calls: 1000, maxSeconds: 15, node: NODE, cpu: LG_CPU });
     log(`warm ${s.name}: ${r.error ?? `${r.load?.throughput}/s`}`);
   }
 

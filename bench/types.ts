@@ -67,6 +67,8 @@ export type BenchOutput = {
   versions: Record<string, string>;
   options: { levels: number[]; reps: number; calls: number; maxSeconds: number };
   baseline: string;
+  /** The authentication cost targets: CPU/call of each config minus that of `baseline` (absent in older runs). */
+  auth?: { baseline: string; targets: { config: string; maxDeltaUs: number }[] };
   configs: Record<string, ConfigInfo>;
   runs: RunRecord[];
 };
