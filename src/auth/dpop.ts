@@ -1,10 +1,12 @@
 // DPoP proofs (RFC 9449): the proof is a JWT signed by the holder's key (typ dpop+jwt, public jwk in the header)
 // for this exact method and URL (htm/htu), recent (iat window), used once (jti replay cache), bound to the token
 // (ath) and, where required, to a server nonce. The token's cnf.jkt must be the thumbprint of the proof key.
+// Signatures are checked with node:crypto against a per-key cache (see proof-key.ts): this runs on every request.
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { calculateJwkThumbprint, decodeProtectedHeader, EmbeddedJWK, errors, jwtVerify } from 'jose';
+import type { JWK } from 'jose';
 import { AuthError } from './auth-error.ts';
 import { ExpiringCache } from './expiring-cache.ts';
+import { keyFitsAlgorithm, ProofKeyCache, verifySignature } from './proof-key.ts';
 
 export interface DpopOptions {
   algorithms: readonly string[];
@@ -37,9 +39,12 @@ export class DpopVerifier {
   private readonly options: DpopOptions;
   private readonly seen: ExpiringCache<true>;
 
+  private readonly keys: ProofKeyCache;
+
   constructor(options: DpopOptions) {
     this.options = options;
     this.seen = new ExpiringCache(200_000, options.now);
+    this.keys = new ProofKeyCache(options.now);
   }
 
   /** A nonce valid for the current and the next window (stateless: an HMAC over the time bucket). */
@@ -50,32 +55,27 @@ export class DpopVerifier {
   /** Verifies a proof and returns the thumbprint (jkt) of its key. */
   async verify(check: DpopCheck): Promise<string> {
     const { options } = this;
-    let header: ReturnType<typeof decodeProtectedHeader>;
-    try {
-      header = decodeProtectedHeader(check.proof);
-    } catch {
-      throw new AuthError('RAMPART_DPOP_INVALID');
-    }
+    const parts = check.proof.split('.');
+    if (parts.length !== 3 || check.proof.length > 8192) throw new AuthError('RAMPART_DPOP_INVALID');
+    const [encodedHeader, encodedPayload, encodedSignature] = parts as [string, string, string];
+    const header = decodeJson(encodedHeader);
+    const payload = decodeJson(encodedPayload);
+    if (!header || !payload) throw new AuthError('RAMPART_DPOP_INVALID');
+    const alg = header['alg'];
+    const jwk = header['jwk'];
     if (
-      header.typ !== 'dpop+jwt' ||
-      !header.alg ||
-      !options.algorithms.includes(header.alg) ||
-      !header.jwk ||
-      'd' in header.jwk
+      header['typ'] !== 'dpop+jwt' ||
+      typeof alg !== 'string' ||
+      !options.algorithms.includes(alg) ||
+      !isJwk(jwk)
     ) {
       throw new AuthError('RAMPART_DPOP_INVALID');
     }
-    let payload: Record<string, unknown>;
-    try {
-      ({ payload } = await jwtVerify(check.proof, EmbeddedJWK, {
-        typ: 'dpop+jwt',
-        algorithms: [...options.algorithms],
-        currentDate: new Date(options.now()),
-      }));
-    } catch (err) {
-      throw new AuthError(
-        err instanceof errors.JOSEError ? 'RAMPART_DPOP_INVALID' : 'RAMPART_AUTH_UNAVAILABLE',
-      );
+    if (!keyFitsAlgorithm(alg, jwk)) throw new AuthError('RAMPART_DPOP_INVALID');
+    const proofKey = await this.keys.get(jwk);
+    const signature = Buffer.from(encodedSignature, 'base64url');
+    if (!proofKey || !verifySignature(alg, proofKey.key, `${encodedHeader}.${encodedPayload}`, signature)) {
+      throw new AuthError('RAMPART_DPOP_INVALID');
     }
     if (payload['htm'] !== check.method || normalizeHtu(String(payload['htu'])) !== normalizeHtu(check.url)) {
       throw new AuthError('RAMPART_DPOP_WRONG_TARGET');
@@ -93,14 +93,13 @@ export class DpopVerifier {
     if (options.requireNonce && !this.validNonce(payload['nonce'])) {
       throw new AuthError('RAMPART_DPOP_NONCE_REQUIRED', { dpopNonce: this.nonce() });
     }
-    const jkt = await calculateJwkThumbprint(header.jwk, 'sha256');
     const jti = payload['jti'];
     if (typeof jti !== 'string' || jti.length === 0 || jti.length > 256)
       throw new AuthError('RAMPART_DPOP_INVALID');
-    const key = `${jkt}:${jti}`;
+    const key = `${proofKey.jkt}:${jti}`;
     if (this.seen.has(key)) throw new AuthError('RAMPART_DPOP_REPLAYED');
     this.seen.set(key, true, iat * 1000 + windowMs);
-    return jkt;
+    return proofKey.jkt;
   }
 
   private bucket(): number {
@@ -121,4 +120,19 @@ export class DpopVerifier {
       return given.length === expected.length && timingSafeEqual(given, expected);
     });
   }
+}
+
+function decodeJson(part: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function isJwk(value: unknown): value is JWK {
+  return typeof value === 'object' && value !== null && typeof (value as JWK).kty === 'string';
 }

@@ -46,8 +46,13 @@ export class ExpiringCache<V> {
   }
 
   private evict(): void {
+    // Entries are kept in insertion order and mostly share one lifetime, so the expired ones are at the front:
+    // stop at the first live one instead of scanning everything on every insert.
     const now = this.now();
-    for (const [key, entry] of this.entries) if (entry.expiresAt <= now) this.entries.delete(key);
+    for (const [key, entry] of this.entries) {
+      if (entry.expiresAt > now) break;
+      this.entries.delete(key);
+    }
     while (this.entries.size >= this.max) {
       const oldest = this.entries.keys().next().value;
       if (oldest === undefined) break;

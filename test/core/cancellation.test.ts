@@ -24,7 +24,11 @@ describe('cancellation through Rampart', () => {
     const upstream = gw.rampart.gateway.upstreams[0]!;
     const sent = recordUpstreamMessages(gw);
     const pending = client.request('tools/call', { name: 'fx__slow', arguments: { ms: 5000 } });
-    const inFlight = await waitFor(() => upstream.soleInFlight());
+    // The call itself (a catalog fetch may briefly be in flight before it).
+    const inFlight = await waitFor(() => {
+      const call = upstream.soleInFlight();
+      return call?.method === 'tools/call' ? call : undefined;
+    });
     const note = await client.notify('notifications/cancelled', { requestId: 1, reason: 'test' });
     assert.equal(note.status, 202);
     const answer = await pending;
