@@ -10,6 +10,7 @@ import { dpopProof } from '../helpers/dpop.ts';
 import { generateDpopKey, type Idp, startIdp } from '../helpers/idp.ts';
 import { MODERN, modernMeta } from '../helpers/mcp-client.ts';
 import { fixtureServer, type Started, startRampart } from '../helpers/rampart.ts';
+import { type RecordingUpstream, startRecordingUpstream } from '../helpers/recording-upstream.ts';
 
 const RESOURCE = 'https://rampart.test/mcp';
 const OTHER = 'https://other.test/mcp';
@@ -251,5 +252,78 @@ describe('Rampart in front of a real OpenID provider', () => {
     const stolen = await post(`Bearer ${bob.access_token}`, init.session, list);
     assert.equal(stolen.status, 404);
     assert.match(stolen.text, /RAMPART_SESSION_NOT_FOUND/);
+  });
+});
+
+describe('per-upstream credentials from the real OpenID provider', () => {
+  let idp: Idp;
+  let gw: Started;
+  let upstream: RecordingUpstream;
+
+  before(async () => {
+    idp = await startIdp({ resource: RESOURCE, extraResources: [OTHER] });
+    upstream = await startRecordingUpstream();
+    process.env['RAMPART_TEST_EXCHANGER_SECRET'] = idp.clients.exchanger.secret;
+    gw = await startRampart({
+      servers: [
+        {
+          name: 'rec',
+          url: upstream.url,
+          credentials: {
+            type: 'token_exchange',
+            tokenEndpoint: idp.tokenEndpoint,
+            clientId: idp.clients.exchanger.id,
+            clientSecret: { env: 'RAMPART_TEST_EXCHANGER_SECRET' },
+            resource: OTHER,
+          },
+        },
+      ],
+      auth: { resource: RESOURCE, issuers: [{ issuer: idp.issuer }], scopes: { required: ['mcp'] } },
+    });
+  });
+  after(async () => {
+    await gw.stop();
+    upstream.server.close();
+    await idp.stop();
+  });
+
+  it("exchanges the caller's token (RFC 8693) for one issued to the upstream, and never forwards the caller's own", async () => {
+    const caller = await idp.token({ scope: 'mcp', extraClaims: { sub: 'erin' } });
+    const res = await request(gw.url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        authorization: `Bearer ${caller.access_token}`,
+        'mcp-protocol-version': MODERN,
+        'mcp-method': 'tools/call',
+        'mcp-name': 'rec__echo',
+      },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'tools/call',
+        params: { name: 'rec__echo', arguments: {}, _meta: modernMeta() },
+      }),
+    });
+    assert.equal(res.statusCode, 200, await res.body.text());
+    const bearer = upstream.seen
+      .map((h) => h['authorization'])
+      .filter((v): v is string => typeof v === 'string');
+    assert.ok(bearer.length > 0, 'the upstream received a credential');
+    for (const value of bearer)
+      assert.ok(!value.includes(caller.access_token), "the caller's token never reaches the upstream");
+    const exchanged = JSON.parse(
+      Buffer.from(
+        bearer
+          .at(-1)!
+          .replace(/^Bearer /, '')
+          .split('.')[1]!,
+        'base64url',
+      ).toString(),
+    );
+    assert.equal(exchanged['aud'], OTHER);
+    assert.equal(exchanged['sub'], 'erin');
+    assert.equal((exchanged['act'] as Record<string, unknown>)['sub'], idp.clients.exchanger.id);
   });
 });

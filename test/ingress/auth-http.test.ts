@@ -4,7 +4,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -13,43 +12,7 @@ import type { JsonRpcMessage } from '../../src/core/jsonrpc.ts';
 import { type LocalIssuer, startLocalIssuer } from '../helpers/local-issuer.ts';
 import { LegacyClient, modernRequest, post, rpcError, rpcResult } from '../helpers/mcp-client.ts';
 import { fixtureServer, NODE, REPO, type Started, startRampart } from '../helpers/rampart.ts';
-
-/** An HTTP MCP upstream (2025-11-25, JSON answers) that records every header it receives. */
-async function startRecordingUpstream(): Promise<{
-  url: string;
-  seen: IncomingHttpHeaders[];
-  server: Server;
-}> {
-  const seen: IncomingHttpHeaders[] = [];
-  const server = createServer((req, res) => {
-    seen.push(req.headers);
-    let body = '';
-    req.on('data', (c) => (body += c));
-    req.on('end', () => {
-      if (req.method !== 'POST') return void res.writeHead(405).end();
-      const msg = JSON.parse(body) as { id?: number; method?: string; params?: Record<string, unknown> };
-      if (msg.id === undefined) return void res.writeHead(202).end();
-      const results: Record<string, unknown> = {
-        initialize: {
-          protocolVersion: '2025-11-25',
-          capabilities: { tools: {} },
-          serverInfo: { name: 'rec', version: '1' },
-        },
-        'tools/list': { tools: [{ name: 'echo', inputSchema: { type: 'object' } }] },
-        'tools/call': { content: [{ type: 'text', text: 'ok' }] },
-      };
-      const result = results[String(msg.method)];
-      const answer = result
-        ? { jsonrpc: '2.0', id: msg.id, result }
-        : { jsonrpc: '2.0', id: msg.id, error: { code: -32601, message: 'nope' } };
-      res
-        .writeHead(200, { 'content-type': 'application/json', 'mcp-session-id': 'rec-session' })
-        .end(JSON.stringify(answer));
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}/mcp`, seen, server };
-}
+import { startRecordingUpstream } from '../helpers/recording-upstream.ts';
 
 describe('authentication at the endpoint', () => {
   let idp: LocalIssuer;
