@@ -65,7 +65,7 @@ export class StreamableHttpTransport implements MessageTransport {
   }
 
   /** Legacy only: opens the standalone GET stream for list_changed and other unsolicited messages. */
-  openGetStream(): void {
+  openGetStream(attempt = 0): void {
     if (this.options.era !== 'legacy' || this.closed) return;
     const controller = new AbortController();
     this.getStream = controller;
@@ -76,11 +76,18 @@ export class StreamableHttpTransport implements MessageTransport {
       .then(async (res) => {
         if (res.statusCode !== 200) {
           await res.body.dump();
-          return;
+          return 'unsupported';
         }
         await this.consume(res.body, undefined);
+        return 'ended';
       })
-      .catch(() => undefined);
+      .catch(() => 'failed' as const)
+      .then((outcome) => {
+        // 405 means the server offers no GET stream; otherwise reopen it (backing off) so list_changed keeps flowing.
+        if (outcome === 'unsupported' || this.closed || controller.signal.aborted) return;
+        const delay = Math.min(30_000, 1_000 * 2 ** Math.min(attempt, 5));
+        setTimeout(() => this.openGetStream(outcome === 'ended' ? 0 : attempt + 1), delay).unref();
+      });
   }
 
   async send(message: JsonRpcMessage, options: SendOptions = {}): Promise<void> {
@@ -132,7 +139,7 @@ export class StreamableHttpTransport implements MessageTransport {
         await this.consume(res.body, request_.id, controller.signal);
         return;
       }
-      const text = await res.body.text();
+      const text = await readCapped(res.body, MAX_RESPONSE_BYTES);
       const parsed = text.length > 0 ? safeParse(text) : undefined;
       if (isObject(parsed) && ('result' in parsed || 'error' in parsed)) {
         this.deliver({ ...(parsed as object), id: request_.id } as JsonRpcMessage, request_.id);
@@ -151,9 +158,10 @@ export class StreamableHttpTransport implements MessageTransport {
       );
     } catch (err) {
       if (controller.signal.aborted) return;
-      throw err instanceof RampartError
-        ? err
-        : new RampartError('RAMPART_UPSTREAM_UNAVAILABLE', describe(err));
+      if (err instanceof RampartError) throw err;
+      // The detail (addresses, ports) goes to the operator's log, never to the client.
+      this.options.log.warn('upstream request failed', { error: describe(err) });
+      throw new RampartError('RAMPART_UPSTREAM_UNAVAILABLE');
     } finally {
       if (isRequest) this.inFlight.delete(message.id);
     }
@@ -192,6 +200,8 @@ export class StreamableHttpTransport implements MessageTransport {
         body: body ?? null,
         signal,
         dispatcher: this.agent,
+        // Response streams (GET, SSE answers, listen) may stay quiet for long; timeouts are Rampart's own.
+        bodyTimeout: 0,
       });
       if (
         (res.statusCode !== 401 && res.statusCode !== 403) ||
@@ -305,6 +315,24 @@ function safeParse(text: string): unknown {
   } catch {
     return undefined;
   }
+}
+
+/** The largest JSON answer accepted from an upstream; SSE events are bounded by the parser. */
+const MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
+
+/** Reads a body as text, failing once it passes `max` bytes instead of buffering without bound. */
+async function readCapped(body: Dispatcher.ResponseData['body'], max: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += (chunk as Buffer).length;
+    if (size > max) {
+      body.destroy();
+      throw new RampartError('RAMPART_UPSTREAM_PROTOCOL', 'The upstream answer is too large.');
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 function describe(err: unknown): string {

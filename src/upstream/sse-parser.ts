@@ -7,6 +7,9 @@ export interface SseEvent {
   id: string | undefined;
 }
 
+/** The longest line or event data accepted (characters). */
+const MAX_LINE_CHARS = 32 * 1024 * 1024;
+
 /** Returns a feed function; call it with each decoded chunk, it emits complete events (and `retry` values). */
 export function createSseParser(
   onEvent: (event: SseEvent) => void,
@@ -63,5 +66,11 @@ export function createSseParser(
       }
     }
     buffer = buffer.slice(start);
+    // A line (or event) without end is a broken or hostile server: drop it rather than grow without bound.
+    if (buffer.length > MAX_LINE_CHARS) buffer = '';
+    if (data.reduce((n, d) => n + d.length, 0) > MAX_LINE_CHARS) {
+      data = [];
+      sawField = false;
+    }
   };
 }
