@@ -267,6 +267,49 @@ describe('authenticator', () => {
     );
   });
 
+  it('refreshes the JWKS for an unknown kid at most once per jwksRefreshMinMs', async () => {
+    const fresh = await startLocalIssuer(RESOURCE, () => now);
+    try {
+      const auth = make({
+        issuers: [{ issuer: fresh.issuer, jwksUri: fresh.jwksUri }],
+        jwksRefreshMinMs: 60_000,
+      });
+      assert.equal(await refusal(auth, request(await fresh.sign({}))), 'accepted');
+      assert.equal(fresh.jwksFetches(), 1);
+      const rogue = (await generateKeyPair('ES256')).privateKey;
+      for (let i = 0; i < 5; i++) {
+        assert.equal(
+          await refusal(auth, request(await fresh.sign({}, { kid: `rotated-${i}`, key: rogue }))),
+          'RAMPART_TOKEN_UNKNOWN_KEY',
+        );
+      }
+      assert.equal(fresh.jwksFetches(), 1, 'unknown kids within the cool-down do not hit the JWKS endpoint');
+      const eager = make({
+        issuers: [{ issuer: fresh.issuer, jwksUri: fresh.jwksUri }],
+        jwksRefreshMinMs: 1,
+      });
+      await refusal(eager, request(await fresh.sign({})));
+      await new Promise((r) => setTimeout(r, 5));
+      await refusal(eager, request(await fresh.sign({}, { kid: 'new-kid', key: rogue })));
+      assert.equal(fresh.jwksFetches(), 3, 'after the cool-down an unknown kid refreshes the JWKS');
+    } finally {
+      await fresh.stop();
+    }
+  });
+
+  it('refuses a DPoP proof made for another access token (ath)', async () => {
+    const auth = make({ issuers: [{ issuer, jwksUri: `${issuer}/jwks` }] });
+    const holder = await generateKeyPair('ES256', { extractable: true });
+    const jkt = await calculateJwkThumbprint(await exportJWK(holder.publicKey));
+    const token = await sign({ cnf: { jkt } });
+    const other = await sign({ cnf: { jkt } });
+    const proof = await dpopProof({ key: holder, htm: 'POST', htu: RESOURCE, accessToken: other, iat: SEC });
+    assert.equal(
+      await refusal(auth, request(token, { authorization: `DPoP ${token}`, dpop: proof })),
+      'RAMPART_DPOP_INVALID',
+    );
+  });
+
   it('enforces certificate binding (cnf.x5t#S256)', async () => {
     const auth = make({ issuers: [{ issuer, jwksUri: `${issuer}/jwks` }] });
     const token = await sign({ cnf: { 'x5t#S256': 'thumb-A' } });

@@ -8,6 +8,8 @@ export interface LocalIssuer {
   issuer: string;
   jwksUri: string;
   publicJwk: JWK;
+  /** How many times the JWKS was fetched (to check refresh rate limits). */
+  jwksFetches(): number;
   sign(
     claims: Record<string, unknown>,
     options?: { kid?: string; key?: webcrypto.CryptoKey },
@@ -19,9 +21,11 @@ export interface LocalIssuer {
 export async function startLocalIssuer(audience: string, now: () => number = Date.now): Promise<LocalIssuer> {
   const pair = await generateKeyPair('ES256', { extractable: true });
   const publicJwk: JWK = { ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' };
-  const server: Server = createServer((_req, res) =>
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [publicJwk] })),
-  );
+  let fetches = 0;
+  const server: Server = createServer((_req, res) => {
+    fetches++;
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [publicJwk] }));
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const issuer = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   const sec = () => Math.floor(now() / 1000);
@@ -29,6 +33,7 @@ export async function startLocalIssuer(audience: string, now: () => number = Dat
     issuer,
     jwksUri: `${issuer}/jwks`,
     publicJwk,
+    jwksFetches: () => fetches,
     sign: (claims, options = {}) =>
       new SignJWT({ scope: 'mcp', client_id: 'agent-app', ...claims })
         .setProtectedHeader({ alg: 'ES256', kid: options.kid ?? 'k1', typ: 'at+jwt' })
