@@ -19,7 +19,21 @@ export function checkServerNames(config: RampartConfig): ConfigProblem[] {
     // Same namespace means the exposed tool, prompt and resource names of the two servers can collide.
     const namespace = exposedNamespace(server);
     const earlierNamespace = namespaceOwner.get(namespace);
-    if (earlierNamespace === undefined) {
+    const prefixClash = [...namespaceOwner].find(
+      ([other]) =>
+        namespace !== '' &&
+        other !== '' &&
+        (namespace.startsWith(`${other}${config.separator}`) ||
+          other.startsWith(`${namespace}${config.separator}`)),
+    );
+    if (earlierNamespace === undefined && prefixClash && earlierName === undefined) {
+      // `a` and `a__b` would both claim `a__b__tool`: routing would depend on list order.
+      problems.push({
+        path: ['servers', index, server.namespace === undefined ? 'name' : 'namespace'],
+        message: `namespace "${namespace}" and "${prefixClash[0]}" (servers[${prefixClash[1]}]) overlap with separator "${config.separator}"; exposed names would be ambiguous`,
+      });
+      namespaceOwner.set(namespace, index);
+    } else if (earlierNamespace === undefined) {
       namespaceOwner.set(namespace, index);
     } else if (earlierName === undefined) {
       // A duplicate name already explains the clash; one issue per entry is enough.

@@ -153,3 +153,16 @@ test('relative cwd and stateDir are resolved against the config file directory',
   assert.equal(withCwd.cwd, join(dir, 'work'));
   assert.equal(withoutCwd.cwd, dir);
 });
+
+test('namespaces that overlap through the separator are an error (a and a__b would both claim a__b__tool)', () => {
+  const text = 'servers:\n  - name: a\n    command: x\n  - name: a__b\n    command: y\n';
+  try {
+    parseConfigText(text, 'overlap.yaml');
+    assert.fail('expected a config error');
+  } catch (err) {
+    assert.equal((err as { code: string }).code, 'RAMPART_CONFIG_INVALID');
+    const issues = (err as { issues: Array<{ line: number; key: string }> }).issues;
+    assert.equal(issues[0]!.line, 4);
+    assert.equal(issues[0]!.key, 'servers[1].name');
+  }
+});
