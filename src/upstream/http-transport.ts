@@ -19,6 +19,7 @@ import {
   MAX_AUTH_RETRIES,
   type SendOptions,
 } from './credentials/provider.ts';
+import { parseJsonOrUndefined, readCapped } from './response-body.ts';
 import { createSseParser } from './sse-parser.ts';
 import type { MessageTransport, TransportHandlers } from './transport.ts';
 
@@ -139,8 +140,8 @@ export class StreamableHttpTransport implements MessageTransport {
         await this.consume(res.body, request_.id, controller.signal);
         return;
       }
-      const text = await readCapped(res.body, MAX_RESPONSE_BYTES);
-      const parsed = text.length > 0 ? safeParse(text) : undefined;
+      const text = await readCapped(res.body, MAX_RESPONSE_BYTES, 'The upstream answer');
+      const parsed = text.length > 0 ? parseJsonOrUndefined(text) : undefined;
       if (isObject(parsed) && ('result' in parsed || 'error' in parsed)) {
         this.deliver({ ...(parsed as object), id: request_.id } as JsonRpcMessage, request_.id);
         return;
@@ -269,7 +270,7 @@ export class StreamableHttpTransport implements MessageTransport {
       (event) => {
         if (event.id !== undefined) state.lastEventId = event.id;
         if (event.data === '') return; // priming event
-        const parsed = safeParse(event.data);
+        const parsed = parseJsonOrUndefined(event.data);
         if (!isObject(parsed)) return;
         if (relatedTo !== undefined && parsed['id'] === relatedTo && !('method' in parsed))
           state.answered = true;
@@ -309,31 +310,8 @@ export class StreamableHttpTransport implements MessageTransport {
   }
 }
 
-function safeParse(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
 /** The largest JSON answer accepted from an upstream; SSE events are bounded by the parser. */
 const MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
-
-/** Reads a body as text, failing once it passes `max` bytes instead of buffering without bound. */
-async function readCapped(body: Dispatcher.ResponseData['body'], max: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += (chunk as Buffer).length;
-    if (size > max) {
-      body.destroy();
-      throw new RampartError('RAMPART_UPSTREAM_PROTOCOL', 'The upstream answer is too large.');
-    }
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
 
 function describe(err: unknown): string {
   if (err instanceof Error) {

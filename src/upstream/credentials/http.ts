@@ -3,6 +3,7 @@
 // Rampart's own configuration (a configured token endpoint) are trusted and use a plain agent.
 import { Agent, type Dispatcher, request } from 'undici';
 import { RampartError } from '../../errors.ts';
+import { parseJsonOrUndefined, readCapped } from '../response-body.ts';
 import { checkUrl, guardedLookup, type UrlPolicy } from './ssrf-guard.ts';
 
 const TIMEOUT_MS = 10_000;
@@ -53,28 +54,6 @@ function vet(url: string, policy: UrlPolicy | undefined, what: string): URL {
   return parsed;
 }
 
-async function readBounded(body: Dispatcher.ResponseData['body']): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) {
-      body.destroy();
-      throw new RampartError('RAMPART_UPSTREAM_PROTOCOL', 'authorization document too large');
-    }
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
 /** The guard's own refusal when a connection failed because of it, else a generic network error. */
 function networkError(err: unknown, what: string): RampartError {
   for (let cause = err; cause instanceof Error; cause = (cause as Error & { cause?: unknown }).cause) {
@@ -106,8 +85,8 @@ export async function getJson(url: string, policy: UrlPolicy | undefined, what: 
       current = vet(new URL(location, current).href, policy, `${what} (redirect)`);
       continue;
     }
-    const text = await readBounded(res.body);
-    return { status: res.statusCode, json: parseJson(text), url: current.href };
+    const text = await readCapped(res.body, MAX_BODY_BYTES, 'The authorization document');
+    return { status: res.statusCode, json: parseJsonOrUndefined(text), url: current.href };
   }
 }
 
@@ -154,6 +133,6 @@ async function postBody(
   } catch (err) {
     throw networkError(err, what);
   }
-  const text = await readBounded(res.body);
-  return { status: res.statusCode, json: parseJson(text), url: target.href };
+  const text = await readCapped(res.body, MAX_BODY_BYTES, 'The authorization document');
+  return { status: res.statusCode, json: parseJsonOrUndefined(text), url: target.href };
 }
