@@ -1,5 +1,7 @@
 // Wires one Rampart instance from a validated config: store, upstreams, gateway, pipeline, ingress; and stops it
 // in the right order (drain requests, end streams and sessions, then close upstreams, then the store).
+
+import type { Server } from 'node:http';
 import path from 'node:path';
 import { Authenticator } from './auth/authenticator.ts';
 import { metadataPaths, protectedResourceMetadata } from './auth/metadata.ts';
@@ -14,6 +16,8 @@ import { HttpIngress } from './ingress/http-server.ts';
 import { ListenHub } from './ingress/listen-hub.ts';
 import { SessionStore } from './ingress/sessions.ts';
 import type { Logger } from './monitor/logger.ts';
+import { createMetrics } from './monitor/metrics.ts';
+import { listenMetrics } from './monitor/metrics-route.ts';
 import { SqliteStore } from './store/sqlite-store.ts';
 import { type Authorizer, CallbackAuthorizer } from './upstream/credentials/authorizer.ts';
 import type { CredentialDeps } from './upstream/credentials/index.ts';
@@ -45,6 +49,14 @@ export class Rampart {
   private readonly log: Logger;
   private readonly ingress: HttpIngress;
   readonly listeners: ListenHub;
+  readonly metrics = createMetrics({
+    beforeRender: () => {
+      for (const u of this.gateway.upstreams) this.metrics.setUpstream(u.name, u.status, u.restarts);
+    },
+  });
+  private metricsServer: Server | undefined;
+  /** URL of the metrics endpoint, when `metrics` is configured. */
+  metricsUrl = '';
   private inflight = 0;
   private idle: (() => void) | undefined;
   private stopping: Promise<void> | undefined;
@@ -86,6 +98,7 @@ export class Rampart {
     const sink = {
       record: (event: RequestEvent) => {
         this.store.record(event);
+        this.metrics.observe(event);
         options.onEvent?.(event);
         this.log.debug('request', { ...event });
       },
@@ -123,6 +136,15 @@ export class Rampart {
     const address = await this.ingress.listen(this.config.listen.host, this.config.listen.port);
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     this.url = `${this.config.tls ? 'https' : 'http'}://${host}:${address.port}${this.config.listen.path}`;
+    if (this.config.metrics) {
+      const { server, address: metricsAddress } = await listenMetrics(
+        this.metrics,
+        this.config.metrics.host,
+        this.config.metrics.port,
+      );
+      this.metricsServer = server;
+      this.metricsUrl = `http://${metricsAddress.address}:${metricsAddress.port}/metrics`;
+    }
     // Only now is the callback URL known; upstreams (whose OAuth flows may need it) start after it.
     this.callback = new CallbackAuthorizer(new URL(OAUTH_CALLBACK_PATH, this.url).href, { log: this.log });
     this.ingress.setOauthCallback(OAUTH_CALLBACK_PATH, (query) => this.callback?.complete(query) ?? false);
@@ -186,6 +208,7 @@ export class Rampart {
     await this.gateway.close();
     this.ingress.closeAllConnections();
     this.revocations?.close();
+    this.metricsServer?.close();
     this.store.close();
     this.log.info('rampart stopped');
   }

@@ -223,6 +223,21 @@ export const configSchema = z
     auth: authSchema.optional(),
     tls: tlsSchema.optional(),
     log: log.default({ level: 'info' }),
+    metrics: z
+      .strictObject({
+        host: z.string().default('127.0.0.1').describe('Address of the metrics listener (keep it internal).'),
+        port: z
+          .number()
+          .int()
+          .min(0)
+          .max(65_535)
+          .default(9464)
+          .describe('Port of the metrics listener; 0 picks one.'),
+      })
+      .optional()
+      .describe(
+        'Prometheus metrics at GET /metrics on a separate listener (it names upstreams, rules and traffic volumes, so it is not served on the MCP port).',
+      ),
   })
   .describe('Rampart configuration (YAML).');
 
