@@ -119,7 +119,8 @@ export class Rampart {
         hostOrigin: createHostOriginPolicy(config.security.allowedHosts, config.security.allowedOrigins),
         log: this.log,
         tls: config.tls,
-        serverOf: (name) => this.gateway.serverOf(name),
+        serverForRequest: (method, params) => this.gateway.serverForRequest(method, params),
+        authRequired: config.auth !== undefined,
         sink,
       },
       { gateway: this.gateway, pipeline: this.pipeline, sessions: this.sessions, track },
@@ -134,31 +135,39 @@ export class Rampart {
       return '';
     }
     const address = await this.ingress.listen(this.config.listen.host, this.config.listen.port);
-    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-    this.url = `${this.config.tls ? 'https' : 'http'}://${host}:${address.port}${this.config.listen.path}`;
-    if (this.config.metrics) {
-      const { server, address: metricsAddress } = await listenMetrics(
-        this.metrics,
-        this.config.metrics.host,
-        this.config.metrics.port,
-      );
-      this.metricsServer = server;
-      this.metricsUrl = `http://${metricsAddress.address}:${metricsAddress.port}/metrics`;
+    try {
+      const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+      this.url = `${this.config.tls ? 'https' : 'http'}://${host}:${address.port}${this.config.listen.path}`;
+      // Authentication first: until it is set the ingress answers 503 (authRequired), never unauthenticated.
+      const auth = this.config.auth;
+      if (auth) {
+        const resource = auth.resource ?? this.url;
+        this.authenticator = new Authenticator(auth, resource, this.revocations!, this.baseDir);
+        this.ingress.setAuth({
+          authenticator: this.authenticator,
+          metadata: protectedResourceMetadata(auth, resource, this.config.tls?.clientCa !== undefined),
+          metadataPaths: metadataPaths(resource),
+        });
+      }
+      if (this.config.metrics) {
+        const { server, address: metricsAddress } = await listenMetrics(
+          this.metrics,
+          this.config.metrics.host,
+          this.config.metrics.port,
+        );
+        this.metricsServer = server;
+        this.metricsUrl = `http://${metricsAddress.address}:${metricsAddress.port}/metrics`;
+      }
+    } catch (err) {
+      // A half-started gateway must not keep serving.
+      this.ingress.startDraining();
+      this.ingress.closeAllConnections();
+      throw err;
     }
     // Only now is the callback URL known; upstreams (whose OAuth flows may need it) start after it.
     this.callback = new CallbackAuthorizer(new URL(OAUTH_CALLBACK_PATH, this.url).href, { log: this.log });
     this.ingress.setOauthCallback(OAUTH_CALLBACK_PATH, (query) => this.callback?.complete(query) ?? false);
     for (const upstream of this.gateway.upstreams) upstream.start();
-    const auth = this.config.auth;
-    if (auth) {
-      const resource = auth.resource ?? this.url;
-      this.authenticator = new Authenticator(auth, resource, this.revocations!, this.baseDir);
-      this.ingress.setAuth({
-        authenticator: this.authenticator,
-        metadata: protectedResourceMetadata(auth, resource, this.config.tls?.clientCa !== undefined),
-        metadataPaths: metadataPaths(resource),
-      });
-    }
     return this.url;
   }
 

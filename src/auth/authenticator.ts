@@ -37,6 +37,11 @@ interface VerifiedToken {
 }
 
 const TOKEN_CACHE_MAX = 50_000;
+const INACTIVE_CACHE_MS = 30_000;
+
+function ownList(record: Record<string, string[]>, key: string): string[] {
+  return Object.hasOwn(record, key) ? (record[key] ?? []) : [];
+}
 
 export class Authenticator {
   readonly config: AuthConfig;
@@ -45,6 +50,7 @@ export class Authenticator {
   private readonly dpop: DpopVerifier;
   private readonly revocations: RevocationList;
   private readonly verified: ExpiringCache<VerifiedToken>;
+  private readonly inactive: ExpiringCache<true>;
   private readonly baseDir: string;
   private readonly now: () => number;
 
@@ -61,6 +67,7 @@ export class Authenticator {
     this.baseDir = baseDir;
     this.now = now;
     this.verified = new ExpiringCache(TOKEN_CACHE_MAX, now);
+    this.inactive = new ExpiringCache(TOKEN_CACHE_MAX, now);
     this.jwt = new JwtVerifier({
       issuers: config.issuers,
       resource,
@@ -86,16 +93,18 @@ export class Authenticator {
   requiredScopes(rpcMethod: string, server: string | undefined, tool: string | undefined): string[] {
     const { scopes } = this.config;
     const needed = new Set(scopes.required);
-    for (const s of scopes.methods[rpcMethod] ?? []) needed.add(s);
-    if (server !== undefined) for (const s of scopes.servers[server] ?? []) needed.add(s);
-    if (tool !== undefined) for (const s of scopes.tools[tool] ?? []) needed.add(s);
+    // Own-property lookups: method and tool names come from the request (`constructor`, `__proto__`, ...).
+    for (const s of ownList(scopes.methods, rpcMethod)) needed.add(s);
+    if (server !== undefined) for (const s of ownList(scopes.servers, server)) needed.add(s);
+    if (tool !== undefined) for (const s of ownList(scopes.tools, tool)) needed.add(s);
     return [...needed];
   }
 
   /** Binding modes in force for a request: the global one and the server's. */
   bindingModes(server: string | undefined): BindingMode[] {
     const modes: BindingMode[] = [this.config.binding.require];
-    const forServer = server !== undefined ? this.config.binding.servers[server] : undefined;
+    const servers = this.config.binding.servers;
+    const forServer = server !== undefined && Object.hasOwn(servers, server) ? servers[server] : undefined;
     if (forServer !== undefined) modes.push(forServer);
     return modes.filter((m) => m !== 'none');
   }
@@ -104,7 +113,15 @@ export class Authenticator {
     const { scheme, token } = parseAuthorization(request.authorization);
     const verified = await this.verifyToken(token);
     const { claims, issuer } = verified;
-    const subject = typeof claims['sub'] === 'string' ? claims['sub'] : undefined;
+    const subject = typeof claims['sub'] === 'string' && claims['sub'] !== '' ? claims['sub'] : undefined;
+    // Every call is attributed to one caller: a token naming neither a subject nor a client names nobody.
+    if (
+      subject === undefined &&
+      typeof claims['client_id'] !== 'string' &&
+      typeof claims['azp'] !== 'string'
+    ) {
+      throw new AuthError('RAMPART_TOKEN_MALFORMED', { detail: 'The access token names no subject.' });
+    }
     if (this.revocations.isTokenRevoked(typeof claims['jti'] === 'string' ? claims['jti'] : undefined)) {
       throw new AuthError('RAMPART_TOKEN_REVOKED');
     }
@@ -122,16 +139,25 @@ export class Authenticator {
   private async verifyToken(token: string): Promise<VerifiedToken> {
     const cached = this.verified.get(token);
     if (cached) return cached;
-    const result =
-      this.jwt.issuerOf(token) || looksLikeJwt(token)
-        ? await this.jwt.verify(token)
-        : await this.introspect(token);
+    if (this.inactive.has(token)) throw new AuthError('RAMPART_TOKEN_INACTIVE');
+    const jwt = this.jwt.issuerOf(token) !== undefined || looksLikeJwt(token);
+    let result: VerifiedToken;
+    try {
+      result = jwt ? await this.jwt.verify(token) : await this.introspect(token);
+    } catch (err) {
+      // Remember inactive opaque tokens briefly, so random tokens cannot make Rampart hammer the IdP.
+      if (!jwt && err instanceof AuthError && err.code === 'RAMPART_TOKEN_INACTIVE') {
+        this.inactive.set(token, true, this.now() + INACTIVE_CACHE_MS);
+      }
+      throw err;
+    }
     const exp = typeof result.claims['exp'] === 'number' ? result.claims['exp'] * 1000 : this.now() + 60_000;
-    const maxCache =
-      result.issuer.introspection && !looksLikeJwt(token)
-        ? result.issuer.introspection.maxCacheMs
-        : Number.POSITIVE_INFINITY;
-    this.verified.set(token, result, Math.min(exp + this.config.clockSkewSec * 1000, this.now() + maxCache));
+    // A JWT stays valid until exp plus the allowed skew; an introspected token exactly until exp, and no longer
+    // than the configured bound (so a revocation at the IdP shows within it).
+    const until = jwt
+      ? exp + this.config.clockSkewSec * 1000
+      : Math.min(exp, this.now() + (result.issuer.introspection?.maxCacheMs ?? 0));
+    this.verified.set(token, result, until);
     return result;
   }
 

@@ -8,6 +8,9 @@ import { AuthError } from './auth-error.ts';
 import { ExpiringCache } from './expiring-cache.ts';
 import { keyFitsAlgorithm, ProofKeyCache, verifySignature } from './proof-key.ts';
 
+/** Proof ids remembered at once (each for the iat window); beyond it new proofs are refused, not old ones forgotten. */
+const REPLAY_CACHE_MAX = 200_000;
+
 export interface DpopOptions {
   algorithms: readonly string[];
   iatWindowSec: number;
@@ -43,7 +46,7 @@ export class DpopVerifier {
 
   constructor(options: DpopOptions) {
     this.options = options;
-    this.seen = new ExpiringCache(200_000, options.now);
+    this.seen = new ExpiringCache(REPLAY_CACHE_MAX + 1, options.now);
     this.keys = new ProofKeyCache(options.now);
   }
 
@@ -98,6 +101,9 @@ export class DpopVerifier {
       throw new AuthError('RAMPART_DPOP_INVALID');
     const key = `${proofKey.jkt}:${jti}`;
     if (this.seen.has(key)) throw new AuthError('RAMPART_DPOP_REPLAYED');
+    // A full replay cache would have to forget live proofs (which could then be replayed): refuse instead.
+    if (this.seen.size >= REPLAY_CACHE_MAX) this.seen.prune();
+    if (this.seen.size >= REPLAY_CACHE_MAX) throw new AuthError('RAMPART_AUTH_UNAVAILABLE');
     this.seen.set(key, true, iat * 1000 + windowMs);
     return proofKey.jkt;
   }

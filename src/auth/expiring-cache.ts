@@ -45,6 +45,15 @@ export class ExpiringCache<V> {
     for (const [key, entry] of this.entries) if (match(entry.value)) this.entries.delete(key);
   }
 
+  /** Drops expired entries from the front (cheap; see evict). */
+  prune(): void {
+    const now = this.now();
+    for (const [key, entry] of this.entries) {
+      if (entry.expiresAt > now) break;
+      this.entries.delete(key);
+    }
+  }
+
   private evict(): void {
     // Entries are kept in insertion order and mostly share one lifetime, so the expired ones are at the front:
     // stop at the first live one instead of scanning everything on every insert.

@@ -73,6 +73,9 @@ export class JwtVerifier {
         requiredClaims: ['exp'],
       });
       this.checkIssuedAt(payload);
+      // RFC 8707: a token for Rampart names Rampart alone; one minted for several audiences is refused.
+      const aud = payload.aud;
+      if (Array.isArray(aud) && aud.length !== 1) throw new AuthError('RAMPART_TOKEN_WRONG_AUDIENCE');
       return { claims: payload as JsonObject, issuer };
     } catch (err) {
       if (err instanceof AuthError) throw err;

@@ -89,7 +89,14 @@ export const authSchema = z
       .describe(
         'Authorization servers published in the Protected Resource Metadata; defaults to the issuers.',
       ),
-    issuers: z.array(issuer).min(1).describe('Trusted issuers; a token from any other issuer is refused.'),
+    issuers: z
+      .array(issuer)
+      .min(1)
+      .refine((list) => list.filter((i) => i.introspection).length <= 1, {
+        message:
+          'at most one issuer may use introspection: an opaque token does not say which issuer made it, and it must not be sent to another tenant',
+      })
+      .describe('Trusted issuers; a token from any other issuer is refused.'),
     clockSkewSec: z.number().int().min(0).max(300).default(30).describe('Tolerance for exp, nbf and iat.'),
     scopes: z
       .strictObject({

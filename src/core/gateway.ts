@@ -140,6 +140,41 @@ export class Gateway implements UpstreamListener {
     return this.upstreams.find((u) => this.ns(u).namespace === '')?.name;
   }
 
+  /**
+   * The upstream a request will go to, for authentication's per-server scopes and binding, decided the same way
+   * routing decides (by name, URI, completion reference or task token). Undefined for aggregate methods.
+   */
+  serverForRequest(method: string, params: JsonObject | undefined): string | undefined {
+    switch (method) {
+      case 'tools/call':
+      case 'prompts/get':
+        return typeof params?.['name'] === 'string' ? this.serverOf(params['name']) : undefined;
+      case 'resources/read':
+      case 'resources/subscribe':
+      case 'resources/unsubscribe':
+        return typeof params?.['uri'] === 'string'
+          ? this.tryResolveUri(params['uri'])?.upstream.name
+          : undefined;
+      case 'completion/complete': {
+        const ref = params?.['ref'];
+        if (!isObject(ref)) return undefined;
+        if (typeof ref['name'] === 'string') return this.serverOf(ref['name']);
+        return typeof ref['uri'] === 'string' ? this.tryResolveUri(ref['uri'])?.upstream.name : undefined;
+      }
+      case 'tasks/get':
+      case 'tasks/update':
+      case 'tasks/cancel': {
+        const payload =
+          typeof params?.['taskId'] === 'string'
+            ? this.options.signer.verify('task', params['taskId'])
+            : undefined;
+        return isObject(payload) && typeof payload['u'] === 'string' ? payload['u'] : undefined;
+      }
+      default:
+        return undefined;
+    }
+  }
+
   /** Answers one request (never a notification): route, then forward. Throws RampartError or PeerError. */
   async handle(call: DownstreamCall): Promise<JsonObject> {
     return (await this.route(call))(call.params);
@@ -475,7 +510,12 @@ export class Gateway implements UpstreamListener {
     }
     const token = call.params?.['taskId'];
     const payload = typeof token === 'string' ? this.options.signer.verify('task', token) : undefined;
-    if (!isObject(payload) || typeof payload['u'] !== 'string' || typeof payload['t'] !== 'string') {
+    if (
+      !isObject(payload) ||
+      typeof payload['u'] !== 'string' ||
+      typeof payload['t'] !== 'string' ||
+      payload['b'] !== this.bindingOf(call)
+    ) {
       throw new RampartError('RAMPART_INVALID_PARAMS', `Unknown task: ${String(token)}`, { taskId: token });
     }
     const upstream = this.upstreams.find((u) => u.name === payload['u']);
@@ -483,10 +523,18 @@ export class Gateway implements UpstreamListener {
     return { upstream, rewrite: (params) => ({ ...params, taskId: payload['t'] }) };
   }
 
-  private exposeTaskId(upstream: Upstream, result: JsonObject): JsonObject {
+  /** Who may resume MRTR state or use a task id: the principal, else the legacy session. */
+  private bindingOf(call: DownstreamCall): string {
+    return call.principal ? principalKey(call.principal) : (call.sessionId ?? 'anonymous');
+  }
+
+  private exposeTaskId(call: DownstreamCall, upstream: Upstream, result: JsonObject): JsonObject {
     const taskId = result['taskId'];
     if (typeof taskId !== 'string') return result;
-    return { ...result, taskId: this.options.signer.sign('task', { u: upstream.name, t: taskId }) };
+    return {
+      ...result,
+      taskId: this.options.signer.sign('task', { u: upstream.name, t: taskId, b: this.bindingOf(call) }),
+    };
   }
 
   /** Forwards to one upstream, bridging eras for server-to-client input in both directions. */
@@ -494,7 +542,7 @@ export class Gateway implements UpstreamListener {
     const { upstream } = route;
     if (call.era === 'modern' && upstream.era === 'legacy') {
       // requestState is bound to the caller: another principal cannot resume this exchange.
-      const binding = call.principal ? principalKey(call.principal) : (call.sessionId ?? 'anonymous');
+      const binding = this.bindingOf(call);
       if (this.bridge.isOwnState(call.params)) return this.bridge.resume(call.params!, call.signal, binding);
       return this.bridge.begin(
         (exchange) =>
@@ -554,7 +602,7 @@ export class Gateway implements UpstreamListener {
   /** Maps names inside results that clients may use again (resource links) to exposed names. */
   private mapResult(call: DownstreamCall, upstream: Upstream, raw: JsonObject): JsonObject {
     const shaped = call.era === 'legacy' && upstream.era === 'modern' ? legacyShape(raw) : raw;
-    const result = call.era === 'modern' ? this.exposeTaskId(upstream, shaped) : shaped;
+    const result = call.era === 'modern' ? this.exposeTaskId(call, upstream, shaped) : shaped;
     const ns = this.ns(upstream);
     if (ns.namespace === '') return result;
     const uri = (value: unknown) => (typeof value === 'string' ? exposeUri(ns, value) : value);

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { AuthError } from '../auth/auth-error.ts';
 import type { Authenticated, Authenticator } from '../auth/authenticator.ts';
 import type { TlsConfig } from '../config/auth-schema.ts';
-import { type Classified, classifyMessage } from '../core/jsonrpc.ts';
+import { type Classified, classifyMessage, type JsonObject } from '../core/jsonrpc.ts';
 import { RampartError, toRampartError } from '../errors.ts';
 import type { EventSink } from '../guards/pipeline.ts';
 import type { Logger } from '../monitor/logger.ts';
@@ -30,7 +30,9 @@ export interface HttpIngressOptions {
   /** Where events of requests refused before dispatch go. */
   sink: EventSink;
   /** Resolves an exposed tool name to its server (for per-server scopes and binding), best effort. */
-  serverOf: (exposedName: string) => string | undefined;
+  serverForRequest: (method: string, params: JsonObject | undefined) => string | undefined;
+  /** True when `auth` is configured: until the authenticator is set, requests get 503 (never unauthenticated). */
+  authRequired: boolean;
 }
 
 /** A client must finish sending its request (headers and body) within this time; responses may stream longer. */
@@ -204,14 +206,20 @@ export class HttpIngress {
     message: Classified | undefined,
   ): Promise<Authenticated | undefined | null> {
     const auth = this.auth;
-    if (!auth) return undefined;
+    if (!auth) {
+      if (this.options.authRequired) throw new RampartError('RAMPART_AUTH_UNAVAILABLE');
+      return undefined;
+    }
     const tool =
       message?.kind === 'request' &&
       message.message.method === 'tools/call' &&
       typeof message.message.params?.['name'] === 'string'
         ? message.message.params['name']
         : undefined;
-    const hint = { tool, server: tool === undefined ? undefined : this.options.serverOf(tool) };
+    // Every routed method names its server (prompt, resource URI, completion ref, task), so per-server scopes and
+    // binding apply to all of them, not only to tools/call.
+    const body = message && message.kind !== 'response' ? message.message : undefined;
+    const hint = { tool, server: body ? this.options.serverForRequest(body.method, body.params) : undefined };
     try {
       return await authenticateHttp(auth.authenticator, req, message, hint);
     } catch (err) {

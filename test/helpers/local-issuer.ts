@@ -38,7 +38,9 @@ export async function startLocalIssuer(audience: string, now: () => number = Dat
       new SignJWT({ scope: 'mcp', client_id: 'agent-app', ...claims })
         .setProtectedHeader({ alg: 'ES256', kid: options.kid ?? 'k1', typ: 'at+jwt' })
         .setIssuer(String(claims['iss'] ?? issuer))
-        .setAudience(String(claims['aud'] ?? audience))
+        .setAudience(
+          Array.isArray(claims['aud']) ? (claims['aud'] as string[]) : String(claims['aud'] ?? audience),
+        )
         .setSubject(String(claims['sub'] ?? 'alice'))
         .setIssuedAt(sec())
         .setExpirationTime(Number(claims['exp'] ?? sec() + 600))

@@ -24,11 +24,16 @@ describe('authentication at the endpoint', () => {
     idp = await startLocalIssuer(RESOURCE);
     upstream = await startRecordingUpstream();
     gw = await startRampart({
-      servers: [fixtureServer('fx', 'legacy'), { name: 'rec', url: upstream.url }],
+      servers: [
+        fixtureServer('fx', 'legacy'),
+        { name: 'rec', url: upstream.url },
+        fixtureServer('pay', 'legacy'),
+      ],
       auth: {
         resource: RESOURCE,
         issuers: [{ issuer: idp.issuer, jwksUri: idp.jwksUri }],
-        scopes: { required: ['mcp'], tools: { fx__add: ['math'] } },
+        scopes: { required: ['mcp'], tools: { fx__add: ['math'] }, servers: { pay: ['payments'] } },
+        binding: { servers: { pay: 'dpop' } },
       },
     });
     // Record everything Rampart writes to the stdio upstream.
@@ -179,6 +184,55 @@ describe('authentication at the endpoint', () => {
     assert.equal(rpcError(hijack).data.code, 'RAMPART_INVALID_REQUEST_STATE');
     const own = await modernRequest(gw.url, 'tools/call', retry, { capabilities: caps, headers: alice });
     assert.equal(rpcResult(own)['resultType'], 'complete');
+  });
+
+  it("applies a server's binding and scopes to every method that reaches it, not only tools/call", async () => {
+    const headers = { authorization: `Bearer ${await idp.sign({ scope: 'mcp payments' })}` };
+    const prompt = await modernRequest(
+      gw.url,
+      'prompts/get',
+      { name: 'pay__test_simple_prompt' },
+      { headers },
+    );
+    assert.equal(prompt.status, 401);
+    assert.equal(rpcError(prompt).data.code, 'RAMPART_DPOP_REQUIRED');
+    const read = await modernRequest(
+      gw.url,
+      'resources/read',
+      { uri: 'rampart://pay/test%3A%2F%2Fstatic-text' },
+      { headers },
+    );
+    assert.equal(read.status, 401);
+    assert.equal(rpcError(read).data.code, 'RAMPART_DPOP_REQUIRED');
+    const completion = await modernRequest(
+      gw.url,
+      'completion/complete',
+      {
+        ref: { type: 'ref/prompt', name: 'pay__test_prompt_with_arguments' },
+        argument: { name: 'arg1', value: 'a' },
+      },
+      { headers },
+    );
+    assert.equal(completion.status, 401);
+    assert.equal(rpcError(completion).data.code, 'RAMPART_DPOP_REQUIRED');
+  });
+
+  it('answers hostile method and tool names with a challenge, not an internal error', async () => {
+    const missing = await post(gw.url, { jsonrpc: '2.0', id: 1, method: 'constructor' });
+    assert.equal(missing.status, 401);
+    const headers = { authorization: `Bearer ${await idp.sign({})}` };
+    const call = await modernRequest(gw.url, 'tools/call', { name: 'toString', arguments: {} }, { headers });
+    assert.notEqual(call.status, 500);
+    assert.equal(rpcError(call).data.code, 'RAMPART_UNKNOWN_TOOL');
+  });
+
+  it('refuses a token minted for several audiences and one that names no subject', async () => {
+    const both = `Bearer ${await idp.sign({ aud: [RESOURCE, 'https://other.example/api'] })}`;
+    const answer = await modernRequest(gw.url, 'tools/list', {}, { headers: { authorization: both } });
+    assert.equal(rpcError(answer).data.code, 'RAMPART_TOKEN_WRONG_AUDIENCE');
+    const nobody = `Bearer ${await idp.sign({ sub: '', client_id: undefined })}`;
+    const anonymous = await modernRequest(gw.url, 'tools/list', {}, { headers: { authorization: nobody } });
+    assert.equal(rpcError(anonymous).data.code, 'RAMPART_TOKEN_MALFORMED');
   });
 
   it('never passes the client token to a stdio or HTTP upstream', async () => {
