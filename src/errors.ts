@@ -261,6 +261,11 @@ export const ERRORS = {
     rpc: JSONRPC.SERVER_ERROR - 12,
     message: 'The client certificate is not the one the token is bound to.',
   },
+  RAMPART_AUDIT_UNAVAILABLE: {
+    http: 503,
+    rpc: JSONRPC.SERVER_ERROR - 16,
+    message: 'The audit log cannot record this request, so it was not completed.',
+  },
   RAMPART_AUTH_UNAVAILABLE: {
     http: 503,
     rpc: JSONRPC.SERVER_ERROR - 13,

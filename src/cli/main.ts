@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError } from '../config/config-error.ts';
 import { renderConfigReference } from '../config/docs.ts';
 import { writeStarterConfig } from '../config/starter.ts';
+import { auditCommand } from './audit.ts';
 import { revoke } from './revoke.ts';
 import { serve } from './serve.ts';
 import { stdio } from './stdio.ts';
@@ -16,9 +17,13 @@ Commands:
   revoke --config FILE (--jti ID | --issuer URL --subject SUB)
                              refuse one token, or every token of a subject, from now on
   docs config                print the configuration reference (docs/configuration.md)
+  audit verify|proof|export [--config FILE]
+                             check, prove or export the tamper-evident audit log
 `;
 
 async function main(argv: string[]): Promise<number> {
+  // `audit` parses its own options (--file, --out, --public-key, ...).
+  if (argv[0] === 'audit') return auditCommand(argv.slice(1), undefined);
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,

@@ -1,0 +1,166 @@
+// In `degraded` mode a store failure does not fail requests: events are fsynced to a local spool, one critical
+// alert is raised, and the spool is moved into the chain (in order, sealed by a checkpoint) once the store works
+// again, also across a restart, and never twice.
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { type AuditAlert, AuditLog } from '../../src/audit/audit-log.ts';
+import { parseLeaf } from '../../src/audit/chain.ts';
+import { checkpointSigner } from '../../src/audit/checkpoint.ts';
+import { openAuditStore, SPOOL_FILE } from '../../src/audit/open.ts';
+import { loadOrCreateSigningKey } from '../../src/audit/signing-key.ts';
+import type { SqliteAuditStore } from '../../src/audit/sqlite-audit-store.ts';
+import type { AuditReader, AuditStore, StoredHead, WriteBatch } from '../../src/audit/store.ts';
+import { verifyStore } from '../../src/audit/verify.ts';
+import { frozenClock, sampleEvent, stateKey, tempDir } from './helpers.ts';
+
+/** The real store, with writes that can be made to fail. */
+class FlakyStore implements AuditStore {
+  failing = false;
+  private readonly inner: SqliteAuditStore;
+  constructor(inner: SqliteAuditStore) {
+    this.inner = inner;
+  }
+  head(): Promise<StoredHead> {
+    return this.failing ? Promise.reject(new Error('disk I/O error')) : this.inner.head();
+  }
+  write(batch: WriteBatch): Promise<{ transactions: number }> {
+    return this.failing ? Promise.reject(new Error('disk I/O error')) : this.inner.write(batch);
+  }
+  read<T>(fn: (reader: AuditReader) => Promise<T>): Promise<T> {
+    return this.inner.read(fn);
+  }
+  addCheckpoint(cp: Parameters<AuditStore['addCheckpoint']>[0]): Promise<void> {
+    return this.inner.addCheckpoint(cp);
+  }
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}
+
+async function open(dir: string, store: AuditStore, alerts: AuditAlert[], clock = frozenClock()) {
+  return AuditLog.open({
+    store,
+    signer: checkpointSigner(loadOrCreateSigningKey(dir)),
+    failureMode: 'degraded',
+    spoolFile: path.join(dir, SPOOL_FILE),
+    retryMs: 20,
+    now: clock.now,
+    onAlert: (a) => alerts.push(a),
+    checkpoints: { every: 1000, intervalMs: 3_600_000 },
+  });
+}
+
+async function loggedNames(dir: string): Promise<string[]> {
+  const store = openAuditStore(dir);
+  try {
+    const names: string[] = [];
+    await store.read(async (r) => {
+      for await (const e of r.entries()) names.push(String(parseLeaf(e.leaf)!.event['name']));
+    });
+    return names;
+  } finally {
+    await store.close();
+  }
+}
+
+async function verified(dir: string) {
+  const store = openAuditStore(dir);
+  try {
+    return await verifyStore(store, stateKey(dir));
+  } finally {
+    await store.close();
+  }
+}
+
+async function until(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !condition(); i++) await new Promise((r) => setTimeout(r, 10));
+  assert.ok(condition());
+}
+
+describe('degraded mode', () => {
+  it('spools while the store fails, alerts once, and moves the spool into the chain when it is back', async (t) => {
+    const dir = tempDir(t);
+    const store = new FlakyStore(openAuditStore(dir));
+    const alerts: AuditAlert[] = [];
+    const clock = frozenClock();
+    const log = await open(dir, store, alerts, clock);
+    assert.equal((await log.append(sampleEvent(1))).status, 'committed');
+
+    store.failing = true;
+    const spooled = await Promise.all([2, 3, 4].map((i) => log.append(sampleEvent(i))));
+    assert.deepEqual(
+      spooled.map((r) => r.status),
+      ['spooled', 'spooled', 'spooled'],
+    );
+    assert.equal((await log.append(sampleEvent(5))).status, 'spooled');
+    assert.equal(log.degraded, true);
+    assert.deepEqual(
+      alerts.map((a) => [a.severity, a.code]),
+      [['critical', 'RAMPART_AUDIT_DEGRADED']],
+    );
+    const spool = readFileSync(path.join(dir, SPOOL_FILE), 'utf8').trimEnd().split('\n');
+    assert.equal(spool.length, 1 + 4, 'a header and one line per acknowledged event');
+
+    store.failing = false;
+    clock.advance(20);
+    await until(() => !log.degraded);
+    assert.equal(alerts.at(-1)?.code, 'RAMPART_AUDIT_RECOVERED');
+    assert.equal(existsSync(path.join(dir, SPOOL_FILE)), false);
+    const after = await log.append(sampleEvent(6));
+    assert.equal(after.status === 'committed' && after.seq, 6);
+    await log.close();
+
+    assert.deepEqual(await loggedNames(dir), ['tool-1', 'tool-2', 'tool-3', 'tool-4', 'tool-5', 'tool-6']);
+    const report = await verified(dir);
+    assert.equal(report.ok, true);
+    assert.equal(report.unsealed, 0);
+  });
+
+  it('moves a spool left by an earlier run into the log at open, and never twice', async (t) => {
+    const dir = tempDir(t);
+    const store = new FlakyStore(openAuditStore(dir));
+    const first = await open(dir, store, []);
+    await first.append(sampleEvent(1));
+    store.failing = true;
+    await first.append(sampleEvent(2));
+    await first.append(sampleEvent(3));
+    await first.close().catch(() => undefined);
+    const spoolFile = path.join(dir, SPOOL_FILE);
+    const leftover = readFileSync(spoolFile, 'utf8');
+
+    const second = await open(dir, openAuditStore(dir), []);
+    assert.equal(second.degraded, false);
+    assert.equal(second.size, 3);
+    await second.close();
+    assert.deepEqual(await loggedNames(dir), ['tool-1', 'tool-2', 'tool-3']);
+
+    // A crash after the drain committed but before the spool was deleted leaves the same spool behind.
+    writeFileSync(spoolFile, leftover);
+    const third = await open(dir, openAuditStore(dir), []);
+    assert.equal(third.size, 3, 'the same spool generation is not replayed');
+    await third.close();
+    assert.equal(existsSync(spoolFile), false);
+    assert.equal((await verified(dir)).ok, true);
+  });
+
+  it('fails closed after all when the spool cannot be written either', async (t) => {
+    const dir = tempDir(t);
+    const store = new FlakyStore(openAuditStore(dir));
+    const alerts: AuditAlert[] = [];
+    const log = await AuditLog.open({
+      store,
+      signer: checkpointSigner(loadOrCreateSigningKey(dir)),
+      failureMode: 'degraded',
+      spoolFile: path.join(dir, 'no-such-dir', SPOOL_FILE),
+      now: frozenClock().now,
+      onAlert: (a) => alerts.push(a),
+    });
+    store.failing = true;
+    await assert.rejects(log.append(sampleEvent(1)), { code: 'RAMPART_AUDIT_UNAVAILABLE' });
+    assert.equal(alerts[0]?.severity, 'critical');
+    store.failing = false;
+    await log.close();
+  });
+});
