@@ -3,13 +3,16 @@
 
 import type { Server } from 'node:http';
 import path from 'node:path';
+import type { AuditAlert, AuditLog } from './audit/audit-log.ts';
+import { fromRequestEvent } from './audit/event.ts';
+import { openAuditLog } from './audit/open.ts';
 import { Authenticator } from './auth/authenticator.ts';
 import { metadataPaths, protectedResourceMetadata } from './auth/metadata.ts';
 import { RevocationList } from './auth/revocations.ts';
 import type { RampartConfig } from './config/schema.ts';
 import { Gateway } from './core/gateway.ts';
 import { createTokenSigner } from './core/signed-token.ts';
-import type { Guard, RequestEvent } from './guards/pipeline.ts';
+import type { EventPayloads, Guard, RequestEvent } from './guards/pipeline.ts';
 import { Pipeline } from './guards/pipeline.ts';
 import { createHostOriginPolicy } from './ingress/host-origin.ts';
 import { HttpIngress } from './ingress/http-server.ts';
@@ -18,6 +21,7 @@ import { SessionStore } from './ingress/sessions.ts';
 import type { Logger } from './monitor/logger.ts';
 import { createMetrics } from './monitor/metrics.ts';
 import { listenMetrics } from './monitor/metrics-route.ts';
+import { createTracing, passthroughTracing, type Tracing } from './monitor/tracing.ts';
 import { SqliteStore } from './store/sqlite-store.ts';
 import { type Authorizer, CallbackAuthorizer } from './upstream/credentials/authorizer.ts';
 import type { CredentialDeps } from './upstream/credentials/index.ts';
@@ -34,7 +38,7 @@ export interface RampartOptions {
   guards?: Guard[];
   /** False for `rampart stdio`: no HTTP listener. */
   listen?: boolean;
-  /** Receives every request event as well as the store (tests, metrics). */
+  /** Receives every request event as well as the audit log (tests). */
   onEvent?: (event: RequestEvent) => void;
   /** The user-agent seam and store of upstream `oauth` credentials. */
   credentials?: CredentialDeps;
@@ -55,6 +59,9 @@ export class Rampart {
     },
   });
   private metricsServer: Server | undefined;
+  /** The tamper-evident audit log, open from start() until stop(); every request's event is durable in it first. */
+  audit: AuditLog | undefined;
+  private tracing: Tracing = passthroughTracing();
   /** URL of the metrics endpoint, when `metrics` is configured. */
   metricsUrl = '';
   private inflight = 0;
@@ -62,6 +69,7 @@ export class Rampart {
   private stopping: Promise<void> | undefined;
   private readonly listening: boolean;
   private readonly baseDir: string;
+  private readonly stateDir: string;
   /** Revoked token ids and disabled subjects (only with authentication configured). */
   readonly revocations: RevocationList | undefined;
   authenticator: Authenticator | undefined;
@@ -75,9 +83,8 @@ export class Rampart {
     this.log = options.log;
     this.listening = options.listen ?? true;
     this.baseDir = options.baseDir;
-    this.store = new SqliteStore(path.resolve(options.baseDir, config.stateDir));
-    this.store.onError = (err) =>
-      this.log.error('event store write failed; will retry', { error: String(err) });
+    this.stateDir = path.resolve(options.baseDir, config.stateDir);
+    this.store = new SqliteStore(this.stateDir);
     this.revocations = config.auth ? new RevocationList(this.store) : undefined;
     this.gateway = new Gateway({
       separator: config.separator,
@@ -96,14 +103,28 @@ export class Rampart {
       this.gateway.addUpstream(new Upstream(server, options.baseDir, this.log, this.gateway, credentials));
     }
     const sink = {
-      record: (event: RequestEvent) => {
-        this.store.record(event);
+      record: (event: RequestEvent, payloads?: EventPayloads): Promise<void> => {
         this.metrics.observe(event);
         options.onEvent?.(event);
         this.log.debug('request', { ...event });
+        return this.recordAudit(event, payloads);
       },
     };
-    this.pipeline = new Pipeline(options.guards ?? [], sink);
+    // Fail closed before the side effect: while the audit store refuses writes, nothing is forwarded.
+    const auditGate: Guard = {
+      name: 'audit',
+      phase: 'request',
+      check: () =>
+        this.audit?.writable === false
+          ? {
+              kind: 'deny',
+              code: 'RAMPART_AUDIT_UNAVAILABLE',
+              ruleId: 'audit:unavailable',
+              reason: 'The audit log cannot record calls right now.',
+            }
+          : { kind: 'pass' },
+    };
+    this.pipeline = new Pipeline([auditGate, ...(options.guards ?? [])], sink);
     this.sessions = new SessionStore(config.limits.maxSessions, config.limits.sessionIdleMs, (session) => {
       this.gateway.sessionClosed(session.id);
       for (const uri of session.subscriptions) this.gateway.releaseSubscription(uri);
@@ -128,8 +149,19 @@ export class Rampart {
     );
   }
 
-  /** Starts upstreams (in the background: a slow one never blocks the others) and the listener. */
+  /** Opens the audit log, then starts upstreams (in the background: a slow one never blocks the others) and the listener. */
   async start(): Promise<string> {
+    // No request may be answered unaudited: the log opens (and recovers a spool) before anything listens.
+    this.audit = await openAuditLog(this.stateDir, {
+      payloadMode: this.config.audit.payloads,
+      failureMode: this.config.audit.onFailure,
+      checkpoints: this.config.audit.checkpoints,
+      onAlert: (alert) => this.auditAlert(alert),
+    });
+    if (this.config.tracing) {
+      this.tracing = await createTracing({ ...this.config.tracing, log: this.log });
+      this.pipeline.setTracing(this.tracing);
+    }
     if (!this.listening) {
       for (const upstream of this.gateway.upstreams) upstream.start();
       return '';
@@ -218,8 +250,31 @@ export class Rampart {
     this.ingress.closeAllConnections();
     this.revocations?.close();
     this.metricsServer?.close();
+    await this.tracing.shutdown().catch(() => undefined);
+    await this.audit
+      ?.close()
+      .catch((err: unknown) => this.log.error('audit log close failed', { error: String(err) }));
     this.store.close();
     this.log.info('rampart stopped');
+  }
+
+  /** Makes the event durable; rejects (and the request fails) when it cannot be. */
+  private async recordAudit(event: RequestEvent, payloads: EventPayloads | undefined): Promise<void> {
+    const audit = this.audit;
+    if (!audit) throw new Error('audit log not open');
+    await audit.append(
+      fromRequestEvent(event, {
+        traceId: event.traceId,
+        arguments: payloads?.arguments,
+        result: payloads?.result,
+      }),
+    );
+  }
+
+  private auditAlert(alert: AuditAlert): void {
+    const fields = { code: alert.code, error: alert.error, spoolFile: alert.spoolFile };
+    if (alert.severity === 'critical') this.log.error(alert.message, fields);
+    else this.log.info(alert.message, fields);
   }
 
   private async track<T>(work: Promise<T>): Promise<T> {

@@ -1,8 +1,13 @@
 // Lifecycle of a Rampart instance: graceful shutdown drains in-flight requests before closing upstreams and
-// refuses new ones; every request leaves one event in the SQLite store.
+// refuses new ones; every request leaves one event in the audit log before its answer is released.
 import assert from 'node:assert/strict';
-import { DatabaseSync } from 'node:sqlite';
+import { createHash } from 'node:crypto';
+import path from 'node:path';
 import { describe, it } from 'node:test';
+import { parseLeaf } from '../src/audit/chain.ts';
+import { openAuditStore } from '../src/audit/open.ts';
+import { readSigningKey } from '../src/audit/signing-key.ts';
+import { verifyStore } from '../src/audit/verify.ts';
 import { LegacyClient, post, rpcError } from './helpers/mcp-client.ts';
 import { fixtureServer, startRampart } from './helpers/rampart.ts';
 
@@ -28,53 +33,73 @@ describe('runtime', () => {
     assert.throws(() => process.kill(pid, 0), { code: 'ESRCH' });
   });
 
-  it('records one event per request with era, server, method, name and decision', async () => {
+  it('records one audit event per request, durable before the answer, with server, method, name and decision', async () => {
     const gw = await startRampart({ servers: [fixtureServer('fx', 'legacy')] });
     const client = new LegacyClient(gw.url);
     await client.initialize();
     await client.result('tools/call', { name: 'fx__echo', arguments: { text: 'x' } });
+    // Read while Rampart still runs: an answered call is already in the log.
+    const events = await auditEvents(path.dirname(gw.rampart.store.file));
     await client.request('tools/call', { name: 'fx__nope', arguments: {} });
-    const file = gw.rampart.store.file;
     await gw.rampart.stop();
-    const db = new DatabaseSync(file, { readOnly: true });
-    const rows = db
-      .prepare(
-        'SELECT era, server, method, name, decision, code, session_id FROM request_events ORDER BY seq',
-      )
-      .all();
-    db.close();
-    assert.deepEqual(
-      rows.map((r) => ({ ...r })),
-      [
-        {
-          era: 'legacy',
-          server: null,
-          method: 'initialize',
-          name: null,
-          decision: 'allowed',
-          code: null,
-          session_id: client.sessionId,
-        },
-        {
-          era: 'legacy',
-          server: 'fx',
-          method: 'tools/call',
-          name: 'fx__echo',
-          decision: 'allowed',
-          code: null,
-          session_id: client.sessionId,
-        },
-        {
-          era: 'legacy',
-          server: null,
-          method: 'tools/call',
-          name: 'fx__nope',
-          decision: 'errored',
-          code: 'RAMPART_UNKNOWN_TOOL',
-          session_id: client.sessionId,
-        },
-      ],
-    );
+    const after = await auditEvents(path.dirname(gw.rampart.store.file));
+    const pick = (e: Record<string, unknown>) => ({
+      server: e['server'],
+      method: e['method'],
+      name: e['name'],
+      decision: e['decision'],
+      code: e['code'],
+      session: e['session'],
+    });
+    assert.deepEqual(events.map(pick), [
+      {
+        server: null,
+        method: 'initialize',
+        name: null,
+        decision: 'allowed',
+        code: null,
+        session: client.sessionId,
+      },
+      {
+        server: 'fx',
+        method: 'tools/call',
+        name: 'fx__echo',
+        decision: 'allowed',
+        code: null,
+        session: client.sessionId,
+      },
+    ]);
+    assert.deepEqual(pick(after[2]!), {
+      server: null,
+      method: 'tools/call',
+      name: 'fx__nope',
+      decision: 'errored',
+      code: 'RAMPART_UNKNOWN_TOOL',
+      session: client.sessionId,
+    });
+    // digest mode (the default): the arguments are a SHA-256 of their RFC 8785 form, never the values.
+    assert.deepEqual(events[1]!['arguments'], {
+      mode: 'digest',
+      sha256: createHash('sha256').update('{"text":"x"}').digest('hex'),
+    });
+    const stateDir = path.dirname(gw.rampart.store.file);
+    const store = openAuditStore(stateDir);
+    const report = await verifyStore(store, readSigningKey(stateDir));
+    await store.close();
+    assert.equal(report.ok, true);
     await gw.stop();
   });
 });
+
+async function auditEvents(stateDir: string): Promise<Array<Record<string, unknown>>> {
+  const store = openAuditStore(stateDir);
+  try {
+    return await store.read(async (reader) => {
+      const events: Array<Record<string, unknown>> = [];
+      for await (const entry of reader.entries()) events.push(parseLeaf(entry.leaf)!.event);
+      return events;
+    });
+  } finally {
+    await store.close();
+  }
+}

@@ -1,6 +1,7 @@
 // The one source of truth for every configuration option. docs/configuration.md is generated from the
 // `.describe()` texts below (`npm run docs:config`) and a test fails when the two drift apart.
 import { z } from 'zod';
+import { auditSchema, tracingSchema } from './audit-schema.ts';
 import { authSchema, tlsSchema, upstreamCredentialSchema } from './auth-schema.ts';
 
 const serverName = z
@@ -223,6 +224,12 @@ export const configSchema = z
     auth: authSchema.optional(),
     tls: tlsSchema.optional(),
     log: log.default({ level: 'info' }),
+    audit: auditSchema.default({
+      payloads: 'digest',
+      onFailure: 'closed',
+      checkpoints: { every: 1000, intervalMs: 10_000 },
+    }),
+    tracing: tracingSchema.optional(),
     metrics: z
       .strictObject({
         host: z.string().default('127.0.0.1').describe('Address of the metrics listener (keep it internal).'),

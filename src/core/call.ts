@@ -2,8 +2,16 @@
 // answers it; guards read it.
 
 import type { Principal } from '../auth/principal.ts';
+import type { HeaderBag } from '../monitor/traceparent.ts';
+import type { RequestSpan } from '../monitor/tracing.ts';
 import type { JsonObject, JsonRpcId, JsonRpcNotification } from './jsonrpc.ts';
 import type { Era } from './protocol.ts';
+
+export interface CallTrace {
+  server: string | undefined;
+  headers?: HeaderBag | undefined;
+  span?: RequestSpan | undefined;
+}
 
 export interface DownstreamCall {
   readonly era: Era;
@@ -25,8 +33,11 @@ export interface DownstreamCall {
   readonly subjectToken: string | undefined;
   /** `Mcp-Param-*` headers of a modern HTTP request (lower-case names), forwarded to modern HTTP upstreams. */
   readonly paramHeaders: Readonly<Record<string, string>>;
-  /** Filled in by the gateway once the request is routed, for the request's event. */
-  readonly trace: { server: string | undefined };
+  /**
+   * Per-request tracing state: `headers` (the HTTP request's trace headers, set by the ingress), `span` (set by
+   * the pipeline; its `outgoing()` context goes to the upstream) and `server` (set by the gateway once routed).
+   */
+  readonly trace: CallTrace;
   /** Sends a notification related to this request (progress, log) on its response stream. */
   notify(notification: JsonRpcNotification): void;
   /**

@@ -353,6 +353,7 @@ export class Gateway implements UpstreamListener {
       },
       headers: call.paramHeaders,
       credential: { subjectToken: call.subjectToken },
+      trace: call.trace.span?.outgoing(),
     };
   }
 

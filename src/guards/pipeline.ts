@@ -19,6 +19,8 @@ import type { DownstreamCall } from '../core/call.ts';
 import type { JsonObject } from '../core/jsonrpc.ts';
 import { PeerError } from '../core/jsonrpc.ts';
 import { type ErrorCode, RampartError, toRampartError } from '../errors.ts';
+import { incomingTraceContext } from '../monitor/traceparent.ts';
+import { passthroughTracing, type Tracing } from '../monitor/tracing.ts';
 
 export const PHASES = [
   'ingress',
@@ -68,6 +70,8 @@ export interface RequestEvent {
       }
     | undefined;
   era: DownstreamCall['era'];
+  /** W3C trace id of the request (the caller's, or Rampart's own when tracing), for the audit event. */
+  traceId?: string | undefined;
   server: string | undefined;
   method: string;
   name: string | undefined;
@@ -77,42 +81,82 @@ export interface RequestEvent {
   timings: Partial<Record<Phase, number>> & { totalMs: number };
 }
 
-export interface EventSink {
-  record(event: RequestEvent): void;
+/** What the call carried and returned, for the audit log's data-minimisation setting to keep or hash. */
+export interface EventPayloads {
+  readonly arguments: unknown;
+  readonly result: unknown;
 }
 
-const PHASE_OF_METHOD_NAME: Record<string, string> = {
+export interface EventSink {
+  /**
+   * Records the request's event. The pipeline waits for a returned promise before the response is released, so
+   * an audit log can make the event durable first; a rejection fails the request (RAMPART_AUDIT_UNAVAILABLE).
+   */
+  record(event: RequestEvent, payloads?: EventPayloads): void | Promise<void>;
+}
+
+/** The param naming what a method acts on, recorded as the event's `name`. */
+const NAME_FIELD: Record<string, string> = {
   'tools/call': 'name',
   'prompts/get': 'name',
   'resources/read': 'uri',
 };
+
+/**
+ * The payloads worth auditing: a tool's or prompt's arguments and what a call, get or read returned. Lists,
+ * pings and lifecycle answers are Rampart's or the catalog's own data and are left out (they would only cost).
+ */
+function payloadsOf(call: DownstreamCall, result: JsonObject | undefined): EventPayloads | undefined {
+  if (NAME_FIELD[call.method] === undefined) return undefined;
+  return {
+    arguments: call.method === 'resources/read' ? undefined : call.params?.['arguments'],
+    result,
+  };
+}
 
 /** Runs guards around `forward` in the fixed phase order and records one event. A guard that throws denies. */
 export class Pipeline {
   private readonly byPhase: Record<GuardPhase, Guard[]>;
   private readonly sink: EventSink;
   private readonly now: () => number;
+  private tracing: Tracing;
 
-  constructor(guards: Guard[], sink: EventSink, now: () => number = () => performance.now()) {
+  constructor(
+    guards: Guard[],
+    sink: EventSink,
+    now: () => number = () => performance.now(),
+    tracing: Tracing = passthroughTracing(),
+  ) {
     this.byPhase = { authenticate: [], request: [], response: [] };
     for (const guard of guards) this.byPhase[guard.phase].push(guard);
     this.sink = sink;
     this.now = now;
+    this.tracing = tracing;
+  }
+
+  /** Tracing is created once the config's exporter is loaded, after the pipeline exists. */
+  setTracing(tracing: Tracing): void {
+    this.tracing = tracing;
   }
 
   /**
    * Runs one request: authenticate guards, `route` (phase 4: resolve the target, fail on unknown names), request
-   * guards (which therefore see the server and exact name), the forward it returned, response guards.
+   * guards (which therefore see the server and exact name), the forward it returned, response guards; then
+   * records the event and only afterwards releases the result (or the error).
    */
   async run(
     call: DownstreamCall,
     route: () => Promise<(params: JsonObject | undefined) => Promise<JsonObject>>,
   ): Promise<JsonObject> {
     const started = this.now();
+    const span = this.tracing.startRequest(incomingTraceContext(call.trace.headers, call.params));
+    call.trace.span = span;
     const timings: RequestEvent['timings'] = { totalMs: 0 };
     const ruleIds: string[] = [];
     let decision: Decision = 'allowed';
     let code: string | undefined;
+    let result: JsonObject | undefined;
+    let failure: { error: unknown } | undefined;
     try {
       await this.phase('authenticate', call, call.params, timings, ruleIds);
       const routeStart = this.now();
@@ -120,40 +164,49 @@ export class Pipeline {
       timings.route = this.now() - routeStart;
       const params = await this.phase('request', call, call.params, timings, ruleIds);
       const upstreamStart = this.now();
-      const result = await forward(params);
+      const answer = await forward(params);
       timings.upstream = this.now() - upstreamStart;
-      return (await this.phase('response', call, result, timings, ruleIds)) ?? result;
+      result = (await this.phase('response', call, answer, timings, ruleIds)) ?? answer;
     } catch (err) {
       const denied = err instanceof GuardDenied;
       decision = denied ? 'denied' : 'errored';
       code = err instanceof PeerError ? `upstream:${err.error.code}` : toRampartError(err).code;
-      throw denied ? err.error : err;
-    } finally {
-      timings.totalMs = this.now() - started;
-      const field = PHASE_OF_METHOD_NAME[call.method];
-      const name = field ? call.params?.[field] : undefined;
-      this.sink.record({
-        time: new Date().toISOString(),
-        requestId: String(call.id),
-        sessionId: call.sessionId,
-        principal: call.principal && {
-          issuer: call.principal.issuer,
-          subject: call.principal.subject,
-          clientId: call.principal.clientId,
-          agent: call.principal.agent,
-          tenant: call.principal.tenant,
-          binding: call.principal.binding,
-        },
-        era: call.era,
-        server: call.trace.server,
-        method: call.method,
-        name: typeof name === 'string' ? name : undefined,
-        decision,
-        code,
-        ruleIds,
-        timings,
-      });
+      failure = { error: denied ? err.error : err };
     }
+    timings.totalMs = this.now() - started;
+    const field = NAME_FIELD[call.method];
+    const name = field ? call.params?.[field] : undefined;
+    const event: RequestEvent = {
+      time: new Date().toISOString(),
+      requestId: String(call.id),
+      sessionId: call.sessionId,
+      principal: call.principal && {
+        issuer: call.principal.issuer,
+        subject: call.principal.subject,
+        clientId: call.principal.clientId,
+        agent: call.principal.agent,
+        tenant: call.principal.tenant,
+        binding: call.principal.binding,
+      },
+      era: call.era,
+      traceId: span.traceId,
+      server: call.trace.server,
+      method: call.method,
+      name: typeof name === 'string' ? name : undefined,
+      decision,
+      code,
+      ruleIds,
+      timings,
+    };
+    span.end(event);
+    try {
+      await this.sink.record(event, payloadsOf(call, result));
+    } catch {
+      // The event could not be made durable: nothing it describes may reach the client (fail closed).
+      throw new RampartError('RAMPART_AUDIT_UNAVAILABLE');
+    }
+    if (failure) throw failure.error;
+    return result!;
   }
 
   private async phase(

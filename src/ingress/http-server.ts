@@ -10,7 +10,7 @@ import type { Authenticated, Authenticator } from '../auth/authenticator.ts';
 import type { TlsConfig } from '../config/auth-schema.ts';
 import { type Classified, classifyMessage, type JsonObject } from '../core/jsonrpc.ts';
 import { RampartError, toRampartError } from '../errors.ts';
-import type { EventSink } from '../guards/pipeline.ts';
+import type { EventSink, RequestEvent } from '../guards/pipeline.ts';
 import type { Logger } from '../monitor/logger.ts';
 import { parseJsonBody, readBody } from './body.ts';
 import { header } from './headers.ts';
@@ -69,8 +69,10 @@ export class HttpIngress {
         if (!(err instanceof RampartError))
           this.options.log.error('unhandled ingress error', { error: String(err) });
         const request = seen.message?.kind === 'request' ? seen.message.message : undefined;
-        replyError(res, err, request?.id ?? null);
-        this.recordRejection(req, seen.message, toRampartError(err).code);
+        // Recorded first, answered after: a refusal is an audit event like any other.
+        void this.recordRejection(req, seen.message, toRampartError(err).code).then(() =>
+          replyError(res, err, request?.id ?? null),
+        );
       });
     };
     const tls = options.tls;
@@ -91,8 +93,15 @@ export class HttpIngress {
       : createServer({ requestTimeout: REQUEST_READ_TIMEOUT_MS, keepAliveTimeout: 65_000 }, handler);
   }
 
-  /** Every refusal before dispatch is an event too: who was turned away, and why. */
-  private recordRejection(req: IncomingMessage, message: Classified | undefined, code: string): void {
+  /**
+   * Every refusal before dispatch is an event too: who was turned away, and why. Never rejects: a refusal is
+   * answered even when its event cannot be written (it releases nothing), and the failure is logged.
+   */
+  private async recordRejection(
+    req: IncomingMessage,
+    message: Classified | undefined,
+    code: string,
+  ): Promise<void> {
     const body = message && message.kind !== 'response' ? message.message : undefined;
     const field = body
       ? ({ 'tools/call': 'name', 'prompts/get': 'name', 'resources/read': 'uri' } as Record<string, string>)[
@@ -100,7 +109,7 @@ export class HttpIngress {
         ]
       : undefined;
     const name = field ? body?.params?.[field] : undefined;
-    this.options.sink.record({
+    const event: RequestEvent = {
       time: new Date().toISOString(),
       requestId: message?.kind === 'request' ? String(message.message.id) : '',
       sessionId: header(req, 'mcp-session-id'),
@@ -113,7 +122,12 @@ export class HttpIngress {
       code,
       ruleIds: ['ingress'],
       timings: { totalMs: 0 },
-    });
+    };
+    try {
+      await this.options.sink.record(event);
+    } catch (err) {
+      this.options.log.error('could not record a refused request', { code, error: String(err) });
+    }
   }
 
   setOauthCallback(path: string, complete: (query: URLSearchParams) => boolean): void {
@@ -224,8 +238,8 @@ export class HttpIngress {
       return await authenticateHttp(auth.authenticator, req, message, hint);
     } catch (err) {
       if (!(err instanceof AuthError)) throw err;
+      await this.recordRejection(req, message, err.code);
       replyAuthError(res, err, auth.authenticator, message, hint);
-      this.recordRejection(req, message, err.code);
       return null;
     }
   }

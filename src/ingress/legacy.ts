@@ -118,6 +118,7 @@ async function initialize(
     auth ? principalKey(auth.principal) : undefined,
   );
   const call = legacyCall(request, session, new ResponseChannel(res), new AbortController().signal, auth);
+  call.trace.headers = res.req?.headers;
   let result: JsonObject;
   try {
     result = await deps.pipeline.run(call, async () => async () => {
@@ -149,6 +150,7 @@ async function dispatch(
   const channel = new ResponseChannel(res);
   session.inflight.set(request.id, controller);
   const call = legacyCall(request, session, channel, controller.signal, auth);
+  call.trace.headers = res.req?.headers;
   try {
     const result = await deps.track(deps.pipeline.run(call, () => routeLegacy(call, session, deps)));
     channel.finish(success(request.id, result));

@@ -148,6 +148,7 @@ export async function handleModernPost(
     if (!channel.closed || !res.writableFinished) controller.abort();
   });
   const call = modernCall(request, version, channel, controller.signal, paramHeadersOf(req), auth);
+  call.trace.headers = req.headers;
   if (request.method === 'subscriptions/listen') {
     deps.listeners.open(call, channel);
     return;

@@ -115,6 +115,7 @@ export class StreamableHttpTransport implements MessageTransport {
         controller.signal,
         () => ({
           ...extra,
+          ...options.trace,
           ...this.headersFor(message),
         }),
         JSON.stringify(message),

@@ -15,6 +15,7 @@ import {
   success,
 } from '../core/jsonrpc.ts';
 import { RampartError } from '../errors.ts';
+import type { TraceHeaders } from '../monitor/traceparent.ts';
 import type { CredentialContext } from './credentials/provider.ts';
 import type { MessageTransport } from './transport.ts';
 
@@ -32,6 +33,8 @@ export interface OutgoingOptions {
   headers?: Readonly<Record<string, string>>;
   /** What the credential provider may use for this request (the caller's token for token exchange). */
   credential?: CredentialContext;
+  /** W3C trace context headers for this request (HTTP wires only; stdio carries it in `_meta`). */
+  trace?: TraceHeaders | undefined;
   /** Told Rampart's id for this request once it is allocated (to recognise its stream's messages). */
   onSent?: (id: number) => void;
   /** Opaque owner of the call (the downstream request) for routing server-to-client traffic. */
@@ -150,7 +153,7 @@ export class RpcPeer {
       const message: JsonRpcRequest = { jsonrpc: '2.0', id, method };
       if (outParams !== undefined) message.params = outParams;
       this.transport
-        .send(message, { headers: options.headers, credential: options.credential })
+        .send(message, { headers: options.headers, credential: options.credential, trace: options.trace })
         .catch((err: unknown) => {
           if (!this.pending.has(id)) return;
           entry.cleanup();

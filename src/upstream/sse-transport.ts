@@ -93,11 +93,11 @@ export class LegacySseTransport implements MessageTransport {
     }
   }
 
-  async send(message: JsonRpcMessage, _options?: SendOptions): Promise<void> {
+  async send(message: JsonRpcMessage, options?: SendOptions): Promise<void> {
     if (this.endpoint === undefined) throw new RampartError('RAMPART_UPSTREAM_UNAVAILABLE');
     const res = await request(this.endpoint, {
       method: 'POST',
-      headers: { ...this.headers, 'content-type': 'application/json' },
+      headers: { ...options?.trace, ...this.headers, 'content-type': 'application/json' },
       body: JSON.stringify(message),
       dispatcher: this.agent,
     });

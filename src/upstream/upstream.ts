@@ -25,6 +25,7 @@ import {
 } from '../core/protocol.ts';
 import { RampartError } from '../errors.ts';
 import type { Logger } from '../monitor/logger.ts';
+import { type TraceHeaders, withTraceMeta } from '../monitor/traceparent.ts';
 import { type CredentialDeps, createCredentialProvider } from './credentials/index.ts';
 import type { CredentialContext, CredentialProvider } from './credentials/provider.ts';
 import { StreamableHttpTransport } from './http-transport.ts';
@@ -73,6 +74,8 @@ export interface CallOptions {
   downstream: DownstreamContext;
   headers?: Readonly<Record<string, string>>;
   credential?: CredentialContext;
+  /** W3C trace context for this call: `traceparent` headers to HTTP upstreams and `_meta` to every upstream. */
+  trace?: TraceHeaders | undefined;
 }
 
 export class Upstream {
@@ -133,13 +136,18 @@ export class Upstream {
   async request(method: string, params: JsonObject | undefined, options: CallOptions): Promise<JsonObject> {
     await this.whenReady(options.signal);
     const peer = this.peer!;
-    return peer.request(method, this.adaptParams(params, options.downstream), {
+    const trace = options.trace;
+    // `_meta` carries the context on stdio (no headers there); a caller's own traceparent in `_meta` is replaced
+    // or removed either way, so no upstream sees a parent that skips Rampart.
+    const sent = withTraceMeta(this.adaptParams(params, options.downstream), trace);
+    return peer.request(method, sent, {
       timeoutMs: this.config.timeouts.requestMs,
       maxTotalMs: this.config.timeouts.maxTotalMs,
       signal: options.signal,
       onProgress: options.onProgress,
       owner: options.owner,
       ...(options.headers ? { headers: options.headers } : {}),
+      ...(trace ? { trace } : {}),
       ...(options.credential ? { credential: options.credential } : {}),
     });
   }

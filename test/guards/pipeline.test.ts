@@ -47,7 +47,7 @@ describe('pipeline', () => {
     const events: RequestEvent[] = [];
     const pipeline = new Pipeline(
       [guard('response', 'response'), guard('request', 'request'), guard('auth', 'authenticate')],
-      { record: (e) => events.push(e) },
+      { record: (e) => void events.push(e) },
       frozenClock(),
     );
     const request = call();
@@ -96,7 +96,7 @@ describe('pipeline', () => {
           check: () => ({ kind: 'deny', code: 'RAMPART_UNKNOWN_TOOL', ruleId: 'policy:1', reason: 'no' }),
         },
       ],
-      { record: (e) => events.push(e) },
+      { record: (e) => void events.push(e) },
     );
     let called = false;
     await assert.rejects(
@@ -135,7 +135,7 @@ describe('pipeline', () => {
 
   it('records upstream failures as errored with their code', async () => {
     const events: RequestEvent[] = [];
-    const pipeline = new Pipeline([], { record: (e) => events.push(e) });
+    const pipeline = new Pipeline([], { record: (e) => void events.push(e) });
     await assert.rejects(
       pipeline.run(
         call(),

@@ -5,12 +5,15 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 export interface RecordingUpstream {
   url: string;
   seen: IncomingHttpHeaders[];
+  /** The JSON-RPC messages received, in order. */
+  bodies: Array<{ method?: string; params?: Record<string, unknown>; headers: IncomingHttpHeaders }>;
   server: Server;
 }
 
 /** Starts the upstream on a free loopback port. */
 export async function startRecordingUpstream(): Promise<RecordingUpstream> {
   const seen: IncomingHttpHeaders[] = [];
+  const bodies: RecordingUpstream['bodies'] = [];
   const server = createServer((req, res) => {
     seen.push(req.headers);
     let body = '';
@@ -18,6 +21,7 @@ export async function startRecordingUpstream(): Promise<RecordingUpstream> {
     req.on('end', () => {
       if (req.method !== 'POST') return void res.writeHead(405).end();
       const msg = JSON.parse(body) as { id?: number; method?: string; params?: Record<string, unknown> };
+      bodies.push({ ...msg, headers: req.headers });
       if (msg.id === undefined) return void res.writeHead(202).end();
       const results: Record<string, unknown> = {
         initialize: {
@@ -38,5 +42,5 @@ export async function startRecordingUpstream(): Promise<RecordingUpstream> {
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}/mcp`, seen, server };
+  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}/mcp`, seen, bodies, server };
 }

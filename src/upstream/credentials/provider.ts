@@ -2,6 +2,8 @@
 // or looks up Rampart's credential for this upstream (a secret, a client-credentials token, an exchanged token,
 // or an OAuth session with the upstream's own authorization server).
 
+import type { TraceHeaders } from '../../monitor/traceparent.ts';
+
 export interface CredentialContext {
   /**
    * The calling user's access token, given only to token-exchange providers (RFC 8693 subject_token); it is sent
@@ -31,6 +33,8 @@ export interface SendOptions {
   /** Extra headers for this one message (Mcp-Param-* passthrough; ignored by wires without headers). */
   readonly headers?: Readonly<Record<string, string>> | undefined;
   readonly credential?: CredentialContext | undefined;
+  /** W3C `traceparent`/`tracestate` headers for this message (HTTP wires, both eras). */
+  readonly trace?: TraceHeaders | undefined;
 }
 
 /** Bounded retries after an authentication challenge, so a misbehaving server cannot loop us. */
