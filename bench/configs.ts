@@ -57,7 +57,12 @@ const mcpUrl = (port: number) => `http://127.0.0.1:${port}/mcp`;
  * `extra` is merged over the top level, so feature rows only state what they turn on. `port` is for rows
  * whose config must name the listen URL themselves (auth.resource).
  */
-async function rampart(ctx: SetupContext, extra: Record<string, unknown> = {}, port?: number): Promise<Sut> {
+async function rampart(
+  ctx: SetupContext,
+  extra: Record<string, unknown> = {},
+  port?: number,
+  entry: string[] = ['src/cli/main.ts', 'serve'],
+): Promise<Sut> {
   port ??= await ctx.port();
   const config = {
     listen: { host: '127.0.0.1', port },
@@ -69,7 +74,7 @@ async function rampart(ctx: SetupContext, extra: Record<string, unknown> = {}, p
   mkdirSync(ctx.dir, { recursive: true });
   const file = join(ctx.dir, 'rampart.yaml');
   writeFileSync(file, stringify(config));
-  return { url: mcpUrl(port), proxy: { argv: [ctx.node, 'src/cli/main.ts', 'serve', '--config', file] } };
+  return { url: mcpUrl(port), proxy: { argv: [ctx.node, ...entry, '--config', file] } };
 }
 
 /**
@@ -127,6 +132,14 @@ export const CONFIGS: BenchConfig[] = [
     setup: (ctx) => rampart(ctx),
   },
   {
+    name: 'rampart-noaudit',
+    description:
+      'rampart without the audit log (bench/servers/rampart-unaudited.ts; not reachable from config): the ' +
+      "baseline that isolates the audit's cost, since the `rampart` row audits in digest mode by default",
+    tool: 'echo__echo',
+    setup: (ctx) => rampart(ctx, {}, undefined, ['bench/servers/rampart-unaudited.ts']),
+  },
+  {
     name: 'rampart-jwt',
     description:
       'rampart + auth: one ES256 bearer JWT per virtual client, verified through the JWKS of a bench issuer ' +
@@ -157,4 +170,18 @@ export const AUTH_TARGETS = [
   { config: 'rampart-dpop', maxDeltaUs: 250 },
 ];
 
-export const DEFAULT_CONFIGS = ['direct', 'mcp-proxy', 'rampart', 'rampart-jwt', 'rampart-dpop'];
+/** The audit cost target (issue 4): digest-mode audit (the default) against Rampart without the audit log. */
+export const AUDIT_BASELINE = 'rampart-noaudit';
+export const AUDIT_TARGETS = [{ config: 'rampart', maxDeltaUs: 40, level: 16 }];
+
+/** Rows compared against their own baseline (above): shown in the ratio table unmarked. */
+export const UNMARKED_IN_RATIOS = ['rampart-noaudit', 'rampart-jwt', 'rampart-dpop'];
+
+export const DEFAULT_CONFIGS = [
+  'direct',
+  'mcp-proxy',
+  'rampart',
+  'rampart-noaudit',
+  'rampart-jwt',
+  'rampart-dpop',
+];

@@ -1,10 +1,10 @@
 // Turns a bench result (raw JSON) into the markdown tables: medians over reps per (config, c), the ratios
 // the performance targets are stated in against the baseline measured in the same run, and the
-// authentication cost against unauthenticated Rampart (report-auth.ts).
+// cost of features (authentication, audit) against Rampart without them (report-deltas.ts).
 //
 //   node bench/report.ts bench/results/raw/<file>.json
 import { readFileSync } from 'node:fs';
-import { authSection } from './report-auth.ts';
+import { deltaSection, deltaSpecs } from './report-deltas.ts';
 import { fmt, int, median } from './stats.ts';
 import type { BenchOutput, RunRecord } from './types.ts';
 
@@ -85,7 +85,7 @@ export function summarize(out: BenchOutput): string {
   const compared = names.filter((n) => n !== base && out.configs[n]?.hasProxy && !out.configs[n]?.startError);
   // The ratio targets are about Rampart's defaults; the authenticated rows have their own targets (below), so
   // their ratios are shown for information, unmarked.
-  const ownTargets = new Set(out.auth?.targets.map((t) => t.config) ?? []);
+  const ownTargets = new Set(out.unmarkedInRatios ?? out.auth?.targets.map((t) => t.config) ?? []);
   if (out.configs[base] && !out.configs[base]?.startError && compared.length) {
     p();
     p(
@@ -119,7 +119,7 @@ export function summarize(out: BenchOutput): string {
       }
     }
   }
-  lines.push(...authSection(out, cell));
+  for (const spec of deltaSpecs(out)) lines.push(...deltaSection(out, cell, spec));
   if (failed.length) {
     p();
     p('Failed runs:');

@@ -19,7 +19,16 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadClientAuth } from './auth-client.ts';
 import type { BenchConfig } from './configs.ts';
-import { AUTH_BASELINE, AUTH_TARGETS, BASELINE, CONFIGS, DEFAULT_CONFIGS } from './configs.ts';
+import {
+  AUDIT_BASELINE,
+  AUDIT_TARGETS,
+  AUTH_BASELINE,
+  AUTH_TARGETS,
+  BASELINE,
+  CONFIGS,
+  DEFAULT_CONFIGS,
+  UNMARKED_IN_RATIOS,
+} from './configs.ts';
 import type { StartedSut } from './measure.ts';
 import { runLoad } from './measure.ts';
 import { quietGate } from './noise.ts';
@@ -129,7 +138,21 @@ const out: BenchOutput = {
   },
   options: { levels, reps, calls, maxSeconds },
   baseline: BASELINE,
-  auth: { baseline: AUTH_BASELINE, targets: AUTH_TARGETS },
+  deltas: [
+    {
+      title: 'Authentication',
+      baseline: AUTH_BASELINE,
+      baselineWhat: 'the same Rampart without `auth`',
+      targets: AUTH_TARGETS,
+    },
+    {
+      title: 'Audit',
+      baseline: AUDIT_BASELINE,
+      baselineWhat: 'the same Rampart without the audit log',
+      targets: AUDIT_TARGETS,
+    },
+  ],
+  unmarkedInRatios: UNMARKED_IN_RATIOS,
   configs: {},
   runs: [],
 };

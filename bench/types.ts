@@ -67,8 +67,27 @@ export type BenchOutput = {
   versions: Record<string, string>;
   options: { levels: number[]; reps: number; calls: number; maxSeconds: number };
   baseline: string;
-  /** The authentication cost targets: CPU/call of each config minus that of `baseline` (absent in older runs). */
-  auth?: { baseline: string; targets: { config: string; maxDeltaUs: number }[] };
+  /** Runs before the audit rows recorded only the authentication targets, here. */
+  auth?: { baseline: string; targets: DeltaTarget[] };
+  /** Cost targets: CPU/call of each target config minus that of the spec's baseline. */
+  deltas?: DeltaSpec[];
+  /** Rows with their own baseline, shown unmarked in the ratio table. */
+  unmarkedInRatios?: string[];
   configs: Record<string, ConfigInfo>;
   runs: RunRecord[];
+};
+
+export type DeltaTarget = {
+  config: string;
+  maxDeltaUs: number;
+  /** Judged at this concurrency only (shown at every level). */
+  level?: number;
+};
+
+export type DeltaSpec = {
+  title: string;
+  baseline: string;
+  /** What the baseline is, for the report's prose. */
+  baselineWhat: string;
+  targets: DeltaTarget[];
 };

@@ -3,7 +3,7 @@
 
 import type { Server } from 'node:http';
 import path from 'node:path';
-import type { AuditAlert, AuditLog } from './audit/audit-log.ts';
+import type { AuditLog } from './audit/audit-log.ts';
 import { fromRequestEvent } from './audit/event.ts';
 import { openAuditLog } from './audit/open.ts';
 import { Authenticator } from './auth/authenticator.ts';
@@ -18,6 +18,8 @@ import { createHostOriginPolicy } from './ingress/host-origin.ts';
 import { HttpIngress } from './ingress/http-server.ts';
 import { ListenHub } from './ingress/listen-hub.ts';
 import { SessionStore } from './ingress/sessions.ts';
+import { AlertHub } from './monitor/alert-hub.ts';
+import { AnomalyDetector, type CallObservation, webhookNotifierFromConfig } from './monitor/anomaly/index.ts';
 import type { Logger } from './monitor/logger.ts';
 import { createMetrics } from './monitor/metrics.ts';
 import { listenMetrics } from './monitor/metrics-route.ts';
@@ -42,6 +44,11 @@ export interface RampartOptions {
   onEvent?: (event: RequestEvent) => void;
   /** The user-agent seam and store of upstream `oauth` credentials. */
   credentials?: CredentialDeps;
+  /**
+   * True only for the benchmark's baseline row (bench/servers/rampart-unaudited.ts), which measures what the
+   * audit log costs. No config key or CLI flag reaches this: `rampart serve` and `rampart stdio` always audit.
+   */
+  unaudited?: boolean;
 }
 
 export class Rampart {
@@ -62,6 +69,9 @@ export class Rampart {
   /** The tamper-evident audit log, open from start() until stop(); every request's event is durable in it first. */
   audit: AuditLog | undefined;
   private tracing: Tracing = passthroughTracing();
+  /** Alerts of the anomaly rules and of the audit log: to the log, the audit log and the webhook. */
+  readonly alerts: AlertHub;
+  private readonly anomalies: AnomalyDetector | undefined;
   /** URL of the metrics endpoint, when `metrics` is configured. */
   metricsUrl = '';
   private inflight = 0;
@@ -70,6 +80,7 @@ export class Rampart {
   private readonly listening: boolean;
   private readonly baseDir: string;
   private readonly stateDir: string;
+  private readonly unaudited: boolean;
   /** Revoked token ids and disabled subjects (only with authentication configured). */
   readonly revocations: RevocationList | undefined;
   authenticator: Authenticator | undefined;
@@ -82,6 +93,7 @@ export class Rampart {
     this.config = config;
     this.log = options.log;
     this.listening = options.listen ?? true;
+    this.unaudited = options.unaudited === true;
     this.baseDir = options.baseDir;
     this.stateDir = path.resolve(options.baseDir, config.stateDir);
     this.store = new SqliteStore(this.stateDir);
@@ -102,9 +114,25 @@ export class Rampart {
     for (const server of config.servers) {
       this.gateway.addUpstream(new Upstream(server, options.baseDir, this.log, this.gateway, credentials));
     }
+    this.alerts = new AlertHub({
+      log: this.log,
+      audit: () => this.audit,
+      webhook: config.alerts.webhook
+        ? webhookNotifierFromConfig(config.alerts.webhook, { baseDir: options.baseDir, log: this.log })
+        : undefined,
+    });
+    this.anomalies = config.alerts.enabled
+      ? new AnomalyDetector(config.alerts, {
+          now: Date.now,
+          onAlert: (alert) => this.alerts.raise(alert),
+          onError: (err) => this.log.error('anomaly detection failed', { error: String(err) }),
+          separator: config.separator,
+        })
+      : undefined;
     const sink = {
       record: (event: RequestEvent, payloads?: EventPayloads): Promise<void> => {
         this.metrics.observe(event);
+        this.anomalies?.observe(observation(event, payloads));
         options.onEvent?.(event);
         this.log.debug('request', { ...event });
         return this.recordAudit(event, payloads);
@@ -152,12 +180,13 @@ export class Rampart {
   /** Opens the audit log, then starts upstreams (in the background: a slow one never blocks the others) and the listener. */
   async start(): Promise<string> {
     // No request may be answered unaudited: the log opens (and recovers a spool) before anything listens.
-    this.audit = await openAuditLog(this.stateDir, {
-      payloadMode: this.config.audit.payloads,
-      failureMode: this.config.audit.onFailure,
-      checkpoints: this.config.audit.checkpoints,
-      onAlert: (alert) => this.auditAlert(alert),
-    });
+    if (!this.unaudited)
+      this.audit = await openAuditLog(this.stateDir, {
+        payloadMode: this.config.audit.payloads,
+        failureMode: this.config.audit.onFailure,
+        checkpoints: this.config.audit.checkpoints,
+        onAlert: (alert) => this.alerts.fromAudit(alert),
+      });
     if (this.config.tracing) {
       this.tracing = await createTracing({ ...this.config.tracing, log: this.log });
       this.pipeline.setTracing(this.tracing);
@@ -251,6 +280,7 @@ export class Rampart {
     this.revocations?.close();
     this.metricsServer?.close();
     await this.tracing.shutdown().catch(() => undefined);
+    await this.alerts.close().catch(() => undefined);
     await this.audit
       ?.close()
       .catch((err: unknown) => this.log.error('audit log close failed', { error: String(err) }));
@@ -261,7 +291,10 @@ export class Rampart {
   /** Makes the event durable; rejects (and the request fails) when it cannot be. */
   private async recordAudit(event: RequestEvent, payloads: EventPayloads | undefined): Promise<void> {
     const audit = this.audit;
-    if (!audit) throw new Error('audit log not open');
+    if (!audit) {
+      if (this.unaudited) return;
+      throw new Error('audit log not open');
+    }
     await audit.append(
       fromRequestEvent(event, {
         traceId: event.traceId,
@@ -269,12 +302,6 @@ export class Rampart {
         result: payloads?.result,
       }),
     );
-  }
-
-  private auditAlert(alert: AuditAlert): void {
-    const fields = { code: alert.code, error: alert.error, spoolFile: alert.spoolFile };
-    if (alert.severity === 'critical') this.log.error(alert.message, fields);
-    else this.log.info(alert.message, fields);
   }
 
   private async track<T>(work: Promise<T>): Promise<T> {
@@ -285,5 +312,33 @@ export class Rampart {
       this.inflight--;
       if (this.inflight === 0) this.idle?.();
     }
+  }
+}
+
+/** What the anomaly rules see of a request: names, sizes and the decision, never the payloads themselves. */
+function observation(event: RequestEvent, payloads: EventPayloads | undefined): CallObservation {
+  const p = event.principal;
+  return {
+    timeMs: Date.now(),
+    principal: p ? `${p.issuer}|${p.subject}` : undefined,
+    principalRef: p && { issuer: p.issuer, subject: p.subject, clientId: p.clientId, agent: p.agent },
+    agent: p?.agent ?? p?.clientId,
+    sessionId: event.sessionId,
+    server: event.server,
+    method: event.method,
+    name: event.name,
+    decision: event.decision,
+    bytesIn: jsonSize(payloads?.arguments),
+    bytesOut: jsonSize(payloads?.result),
+    annotations: payloads?.annotations,
+  };
+}
+
+function jsonSize(value: unknown): number {
+  if (value === undefined) return 0;
+  try {
+    return JSON.stringify(value)?.length ?? 0;
+  } catch {
+    return 0;
   }
 }

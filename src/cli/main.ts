@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError } from '../config/config-error.ts';
 import { renderConfigReference } from '../config/docs.ts';
 import { writeStarterConfig } from '../config/starter.ts';
+import { alertsCommand } from './alerts.ts';
 import { auditCommand } from './audit.ts';
 import { revoke } from './revoke.ts';
 import { serve } from './serve.ts';
@@ -19,11 +20,14 @@ Commands:
   docs config                print the configuration reference (docs/configuration.md)
   audit verify|proof|export [--config FILE]
                              check, prove or export the tamper-evident audit log
+  alerts [--config FILE] [--since T] [--severity S] [--rule R] [--json] [--limit N]
+                             list the anomaly alerts recorded in the audit log, newest first
 `;
 
 async function main(argv: string[]): Promise<number> {
-  // `audit` parses its own options (--file, --out, --public-key, ...).
+  // `audit` and `alerts` parse their own options (--file, --out, --since, ...).
   if (argv[0] === 'audit') return auditCommand(argv.slice(1), undefined);
+  if (argv[0] === 'alerts') return alertsCommand(argv.slice(1));
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,

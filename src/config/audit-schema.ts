@@ -1,6 +1,7 @@
 // Configuration of the audit log (what each event keeps, what happens when it cannot be written, how often it is
 // sealed) and of request tracing. Sinks that receive a copy of the log live in audit-sinks-schema.ts.
 import { z } from 'zod';
+import { auditSinkSchema } from './audit-sinks-schema.ts';
 
 const checkpoints = z
   .strictObject({
@@ -38,6 +39,12 @@ export const auditSchema = z
         '`closed`: when the audit store cannot write, calls fail (RAMPART_AUDIT_UNAVAILABLE) and are not forwarded. `degraded`: events go to a local spool file and a critical alert is raised; the spool joins the log when the store works again.',
       ),
     checkpoints: checkpoints.default({ every: 1000, intervalMs: 10_000 }),
+    sinks: z
+      .array(auditSinkSchema)
+      .default([])
+      .describe(
+        'Copies of every committed entry and signed checkpoint for SIEMs and archives (JSONL file, syslog RFC 5424 or CEF over UDP/TCP/TLS, OpenTelemetry logs). Sent after the commit, queued and bounded: a slow sink never holds up a call.',
+      ),
   })
   .describe('The tamper-evident audit log (SQLite in the state directory): one event per decision.');
 

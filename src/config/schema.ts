@@ -1,6 +1,7 @@
 // The one source of truth for every configuration option. docs/configuration.md is generated from the
 // `.describe()` texts below (`npm run docs:config`) and a test fails when the two drift apart.
 import { z } from 'zod';
+import { alertsSchema } from './alerts-schema.ts';
 import { auditSchema, tracingSchema } from './audit-schema.ts';
 import { authSchema, tlsSchema, upstreamCredentialSchema } from './auth-schema.ts';
 
@@ -228,8 +229,10 @@ export const configSchema = z
       payloads: 'digest',
       onFailure: 'closed',
       checkpoints: { every: 1000, intervalMs: 10_000 },
+      sinks: [],
     }),
     tracing: tracingSchema.optional(),
+    alerts: alertsSchema.prefault({}),
     metrics: z
       .strictObject({
         host: z.string().default('127.0.0.1').describe('Address of the metrics listener (keep it internal).'),

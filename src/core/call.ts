@@ -9,6 +9,8 @@ import type { Era } from './protocol.ts';
 
 export interface CallTrace {
   server: string | undefined;
+  /** The routed tool's annotations from the upstream's catalog (hints for anomaly rules, never trusted for policy). */
+  annotations?: JsonObject | undefined;
   headers?: HeaderBag | undefined;
   span?: RequestSpan | undefined;
 }

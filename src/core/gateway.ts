@@ -422,6 +422,7 @@ export class Gateway implements UpstreamListener {
       const item = await this.listedItem(upstream, kind, own, call);
       if (item) {
         if (kind === 'tools' && call.era === 'modern') this.checkParamHeaders(call, item);
+        if (kind === 'tools' && isObject(item['annotations'])) call.trace.annotations = item['annotations'];
         return { upstream, rewrite: (params) => ({ ...params, name: own }) };
       }
     }

@@ -85,6 +85,8 @@ export interface RequestEvent {
 export interface EventPayloads {
   readonly arguments: unknown;
   readonly result: unknown;
+  /** The tool's annotations as its server lists them (for anomaly rules). */
+  readonly annotations?: JsonObject | undefined;
 }
 
 export interface EventSink {
@@ -111,6 +113,7 @@ function payloadsOf(call: DownstreamCall, result: JsonObject | undefined): Event
   return {
     arguments: call.method === 'resources/read' ? undefined : call.params?.['arguments'],
     result,
+    annotations: call.trace.annotations,
   };
 }
 

@@ -1,17 +1,28 @@
-// The authentication cost section of the report (issue 3): how much proxy CPU per call turning on JWT
-// verification, or DPoP, adds to Rampart. The baseline is the unauthenticated `rampart` row of the same run,
-// and each delta is the median over reps of the difference within one (rep, c) cell, where the rows ran back
-// to back, so slow drifts of the shared machine cancel out. The load generator's CPU delta is shown beside it:
-// with DPoP that is where the proof signing lands, not in Rampart.
+// The cost sections of the report: how much proxy CPU per call a feature adds to Rampart, against a baseline row
+// of the same run without it: JWT verification or DPoP against unauthenticated Rampart (issue 3), the audit log
+// in digest mode against Rampart without it (issue 4). Each delta is the median over reps of the difference
+// within one (rep, c) cell, where the rows ran back to back, so slow drifts of the shared machine cancel out.
+// The load generator's CPU delta is shown beside it: with DPoP that is where the proof signing lands.
 import { fmt, int, median, signed } from './stats.ts';
-import type { BenchOutput, RunRecord } from './types.ts';
+import type { BenchOutput, DeltaSpec, RunRecord } from './types.ts';
 
 type Ok = RunRecord & Required<Pick<RunRecord, 'load' | 'sut'>>;
 type Cell = (config: string, level: number) => Ok[];
 
-export function authSection(out: BenchOutput, cell: Cell): string[] {
-  const spec = out.auth;
-  if (!spec) return [];
+/** The delta specs of a run; older runs recorded only the authentication one, as `auth`. */
+export function deltaSpecs(out: BenchOutput): DeltaSpec[] {
+  if (out.deltas) return out.deltas;
+  if (!out.auth) return [];
+  return [
+    {
+      title: 'Authentication',
+      baselineWhat: 'the same Rampart without `auth`',
+      ...out.auth,
+    },
+  ];
+}
+
+export function deltaSection(out: BenchOutput, cell: Cell, spec: DeltaSpec): string[] {
   const base = spec.baseline;
   const live = (n: string) => !!out.configs[n] && !out.configs[n]?.startError;
   const targets = spec.targets.filter((t) => live(t.config));
@@ -19,13 +30,13 @@ export function authSection(out: BenchOutput, cell: Cell): string[] {
   const lines: string[] = [''];
   const p = (s = '') => lines.push(s);
   if (!live(base)) {
-    p(`Authentication targets: not evaluated, the baseline \`${base}\` was not measured in this run.`);
+    p(`${spec.title} targets: not evaluated, the baseline \`${base}\` was not measured in this run.`);
     return lines;
   }
   p(
-    `Authentication cost, baseline \`${base}\` (the same Rampart without \`auth\`, in the same run): Δ = proxy ` +
+    `${spec.title} cost, baseline \`${base}\` (${spec.baselineWhat}, in the same run): Δ = proxy ` +
       `CPU/call(config) − CPU/call(${base}), the median over reps of the difference within one (rep, c) cell. ` +
-      'Δ loadgen is the same for the load generator, which signs the DPoP proofs.',
+      'Δ loadgen is the same for the load generator (which signs DPoP proofs).',
   );
   p();
   p(
@@ -44,14 +55,15 @@ export function authSection(out: BenchOutput, cell: Cell): string[] {
       const delta = median(pairs.map(([r, b]) => (r.sut.proxyUsPerCall ?? 0) - (b.sut.proxyUsPerCall ?? 0)));
       const lgDelta = median(pairs.map(([r, b]) => r.sut.loadgenUsPerCall - b.sut.loadgenUsPerCall));
       let verdict = '–';
-      if (Number.isFinite(delta)) {
+      const judged = t.level === undefined || t.level === level;
+      if (judged && Number.isFinite(delta)) {
         evaluated++;
         verdict = delta <= t.maxDeltaUs ? 'PASS' : 'FAIL';
         if (verdict === 'FAIL') failedAt.push(level);
       }
       p(
         `| ${t.config} | ${level} | ${int(median(pairs.map(([, b]) => b.sut.proxyUsPerCall)))} | ` +
-          `${int(median(pairs.map(([r]) => r.sut.proxyUsPerCall)))} | ${signed(delta)} | ≤ ${t.maxDeltaUs} | ` +
+          `${int(median(pairs.map(([r]) => r.sut.proxyUsPerCall)))} | ${signed(delta)} | ${judged ? `≤ ${t.maxDeltaUs}` : '–'} | ` +
           `${verdict} | ${signed(lgDelta)} | ${pairs.length} |`,
       );
     }
@@ -60,7 +72,7 @@ export function authSection(out: BenchOutput, cell: Cell): string[] {
         ? `${t.config}: not evaluated (no paired runs)`
         : failedAt.length
           ? `${t.config}: FAIL (Δ > ${t.maxDeltaUs} µs/call at c=${failedAt.join(', ')})`
-          : `${t.config}: PASS (Δ ≤ ${t.maxDeltaUs} µs/call at every c)`,
+          : `${t.config}: PASS (Δ ≤ ${t.maxDeltaUs} µs/call ${t.level === undefined ? 'at every c' : `at c=${t.level}`})`,
     );
   }
   p();
