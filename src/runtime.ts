@@ -124,7 +124,10 @@ export class Rampart {
     this.anomalies = config.alerts.enabled
       ? new AnomalyDetector(config.alerts, {
           now: Date.now,
-          onAlert: (alert) => this.alerts.raise(alert),
+          onAlert: (alert) => {
+            this.metrics.countDetection(alert.rule);
+            this.alerts.raise(alert);
+          },
           onError: (err) => this.log.error('anomaly detection failed', { error: String(err) }),
           separator: config.separator,
         })
@@ -295,6 +298,7 @@ export class Rampart {
       if (this.unaudited) return;
       throw new Error('audit log not open');
     }
+    const started = performance.now();
     await audit.append(
       fromRequestEvent(event, {
         traceId: event.traceId,
@@ -302,6 +306,8 @@ export class Rampart {
         result: payloads?.result,
       }),
     );
+    // How long the latest decision waited to become durable (group commit and fsync).
+    this.metrics.setAuditLag((performance.now() - started) / 1000);
   }
 
   private async track<T>(work: Promise<T>): Promise<T> {

@@ -1,4 +1,4 @@
-// The metrics listener of a running Rampart: requests, decisions, phase latencies and upstream health.
+// The metrics listener of a running Rampart: requests, decisions, phase latencies, upstream health, audit lag.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { request } from 'undici';
@@ -31,5 +31,8 @@ describe('GET /metrics', () => {
     assert.match(body, /rampart_requests_total\{[^}]*decision="denied"[^}]*\} 1/);
     assert.match(body, /rampart_phase_duration_seconds_count\{phase="upstream"\} [1-9]/);
     assert.match(body, /rampart_upstream_up\{upstream="fx"\} 1/);
+    // The audit log's commit wait of the latest decision: measured, so positive.
+    const lag = /^rampart_audit_lag_seconds (\S+)$/m.exec(body);
+    assert.ok(lag && Number(lag[1]) > 0, 'audit lag is measured');
   });
 });
