@@ -6,6 +6,8 @@ import path from 'node:path';
 import type { AuditLog } from './audit/audit-log.ts';
 import { fromRequestEvent } from './audit/event.ts';
 import { openAuditLog } from './audit/open.ts';
+import { loadOrCreateSigningKey } from './audit/signing-key.ts';
+import { type AuditForwarder, createForwarders } from './audit/sinks/forwarder.ts';
 import { Authenticator } from './auth/authenticator.ts';
 import { metadataPaths, protectedResourceMetadata } from './auth/metadata.ts';
 import { RevocationList } from './auth/revocations.ts';
@@ -69,6 +71,8 @@ export class Rampart {
   /** The tamper-evident audit log, open from start() until stop(); every request's event is durable in it first. */
   audit: AuditLog | undefined;
   private tracing: Tracing = passthroughTracing();
+  /** Copies of the audit log for SIEMs and archives (`audit.sinks`). */
+  private forwarders: AuditForwarder[] = [];
   /** Alerts of the anomaly rules and of the audit log: to the log, the audit log and the webhook. */
   readonly alerts: AlertHub;
   private readonly anomalies: AnomalyDetector | undefined;
@@ -183,13 +187,34 @@ export class Rampart {
   /** Opens the audit log, then starts upstreams (in the background: a slow one never blocks the others) and the listener. */
   async start(): Promise<string> {
     // No request may be answered unaudited: the log opens (and recovers a spool) before anything listens.
-    if (!this.unaudited)
+    if (!this.unaudited) {
+      // Sinks first: a sink that cannot work (a refused endpoint, an unreadable CA) stops the start.
+      const key = loadOrCreateSigningKey(this.stateDir);
+      this.forwarders = createForwarders(this.config.audit.sinks, {
+        log: this.log,
+        baseDir: this.baseDir,
+        publicKeyPem: key.publicKeyPem,
+        keyId: key.keyId,
+      });
+      const forwarders = this.forwarders;
       this.audit = await openAuditLog(this.stateDir, {
         payloadMode: this.config.audit.payloads,
         failureMode: this.config.audit.onFailure,
         checkpoints: this.config.audit.checkpoints,
+        privacy: this.config.audit.privacy,
         onAlert: (alert) => this.alerts.fromAudit(alert),
+        ...(forwarders.length > 0
+          ? {
+              onCommitted: (records) => {
+                for (const f of forwarders) f.forward(records);
+              },
+              onCheckpoint: (cp) => {
+                for (const f of forwarders) f.checkpoint?.(cp);
+              },
+            }
+          : {}),
       });
+    }
     if (this.config.tracing) {
       this.tracing = await createTracing({ ...this.config.tracing, log: this.log });
       this.pipeline.setTracing(this.tracing);
@@ -287,6 +312,8 @@ export class Rampart {
     await this.audit
       ?.close()
       .catch((err: unknown) => this.log.error('audit log close failed', { error: String(err) }));
+    // After the log's last commit and final checkpoint, so the sinks get them too.
+    await Promise.all(this.forwarders.map((f) => f.close().catch(() => undefined)));
     this.store.close();
     this.log.info('rampart stopped');
   }

@@ -27,6 +27,12 @@ export const AUDIT_ERRORS = {
   },
   /** A file handed to verify/proof is not in the expected format. */
   RAMPART_AUDIT_BAD_INPUT: { http: 400, rpc: -32602, message: 'The audit file is malformed.' },
+  /** Erasure refused: the subject, or a period holding their payloads, is under legal hold (--override-hold). */
+  RAMPART_AUDIT_LEGAL_HOLD: {
+    http: 409,
+    rpc: -32602,
+    message: 'The subject is under legal hold; their payloads cannot be erased without overriding it.',
+  },
 } as const;
 
 export type AuditErrorCode = keyof typeof AUDIT_ERRORS;

@@ -1,8 +1,14 @@
 // The audit event: one per decision, attributed to a principal, with the call's arguments and result kept only
 // as far as the data-minimisation mode allows. The event's canonical JSON (RFC 8785) is what the chain hashes.
+//
+// Because the chain hashes the event, nothing inside it can ever be removed. Kept payloads (`full`, `redacted`)
+// therefore live outside it: the event holds a keyed commitment `{key, mac}`, and the ciphertext, encrypted under
+// the subject's key, goes to a side table in the same transaction (privacy/). Erasing the key or purging the row
+// leaves every hash intact.
 import type { RequestEvent } from '../guards/pipeline.ts';
 import { canonicalJson, canonicalJsonLenient, canonicalString, sha256Hex } from './canonical.ts';
 import { eventId } from './event-id.ts';
+import type { PayloadField, StoredPayload, StoredSubjectKey } from './store.ts';
 
 export const AUDIT_DECISIONS = [
   'allowed',
@@ -12,10 +18,15 @@ export const AUDIT_DECISIONS = [
   'config_changed',
   'pin_changed',
   'alert_raised',
+  /** A subject's payload keys were destroyed (GDPR art. 17); detail {subjectRef, keys, payloads, reason}. */
+  'subject_erased',
 ] as const;
 export type AuditDecision = (typeof AUDIT_DECISIONS)[number];
 
-/** `full` keeps payloads, `redacted` keeps what the redaction function returns, `digest` keeps a SHA-256 only. */
+/**
+ * `full` keeps payloads, `redacted` keeps what the redaction function returns (both encrypted, erasable),
+ * `digest` keeps a SHA-256 only.
+ */
 export const PAYLOAD_MODES = ['full', 'redacted', 'digest'] as const;
 export type PayloadMode = (typeof PAYLOAD_MODES)[number];
 
@@ -35,11 +46,21 @@ export interface AuditFinding {
 }
 
 /**
- * A payload as stored. `lossy` marks a value that held lone UTF-16 surrogates (possible after JSON.parse, not
- * representable in RFC 8785), which were replaced by U+FFFD before canonicalisation.
+ * What the event keeps of a kept payload: the id of the subject key it is encrypted under, and HMAC-SHA256 under
+ * that key's MAC key of the payload's canonical JSON (hex), which `rampart audit show` checks the decryption
+ * against.
+ */
+export interface SealedCommitment {
+  readonly key: string;
+  readonly mac: string;
+}
+
+/**
+ * A payload as the event records it. `lossy` marks a value that held lone UTF-16 surrogates (possible after
+ * JSON.parse, not representable in RFC 8785), which were replaced by U+FFFD before canonicalisation.
  */
 export type AuditPayload =
-  | { readonly mode: 'full' | 'redacted'; readonly value: unknown; readonly lossy?: true }
+  | { readonly mode: 'full' | 'redacted'; readonly sealed: SealedCommitment; readonly lossy?: true }
   | { readonly mode: 'digest'; readonly sha256: string; readonly lossy?: true };
 
 export interface AuditEvent {
@@ -97,9 +118,28 @@ export interface AuditEventInput {
 /** Applied in `redacted` mode; the detectors' redaction plugs in here (identity until they exist). */
 export type Redactor = (value: unknown, field: 'arguments' | 'result') => unknown;
 
+/** A ciphertext to store with the event, and the key it needs (stored too if the store does not have it yet). */
+export interface SealedPayload {
+  readonly payload: StoredPayload;
+  readonly key: StoredSubjectKey;
+}
+
+/** Encrypts kept payloads under their subject's key (privacy/keyring.ts). */
+export interface PayloadSealer {
+  seal(
+    principal: AuditPrincipal | null,
+    eventId: string,
+    field: PayloadField,
+    plaintext: string,
+    timeMs: number,
+  ): { readonly commitment: SealedCommitment; readonly sealed: SealedPayload };
+}
+
 export interface EventOptions {
   readonly mode: PayloadMode;
   readonly redact?: Redactor | undefined;
+  /** Needed in `full` and `redacted` modes. */
+  readonly sealer?: PayloadSealer | undefined;
   /** Wall clock in ms since the epoch (injected so tests can freeze it). */
   readonly now: () => number;
 }
@@ -108,22 +148,36 @@ export interface BuiltEvent {
   readonly event: AuditEvent;
   /** RFC 8785 canonical JSON of `event`: computed once, hashed by the chain and stored verbatim. */
   readonly json: string;
+  /** Ciphertexts to store beside the entry (none in digest mode). */
+  readonly sealed: readonly SealedPayload[];
 }
 
 const identity: Redactor = (value) => value;
+const NONE: readonly SealedPayload[] = Object.freeze([]);
 
 /** Builds the stored event from an input under a payload mode. */
 export function buildAuditEvent(input: AuditEventInput, options: EventOptions): BuiltEvent {
   const timeMs = options.now();
   const p = input.principal;
+  const id = eventId(timeMs);
+  const principal: AuditPrincipal | null = p
+    ? { issuer: p.issuer, subject: p.subject, client: p.clientId ?? null, agent: p.agent ?? null }
+    : null;
+  let sealed = NONE;
+  const keep = (value: unknown, field: PayloadField): AuditPayload | null => {
+    if (value === undefined) return null;
+    if (options.mode === 'digest') return digest(value);
+    const s = seal(value, field, options, principal, id, timeMs);
+    if (sealed === NONE) sealed = [];
+    (sealed as SealedPayload[]).push(s.sealed);
+    return s.payload;
+  };
   const event: AuditEvent = {
     v: 1,
-    id: eventId(timeMs),
+    id,
     time: new Date(timeMs).toISOString(),
     decision: input.decision,
-    principal: p
-      ? { issuer: p.issuer, subject: p.subject, client: p.clientId ?? null, agent: p.agent ?? null }
-      : null,
+    principal,
     session: input.sessionId ?? null,
     requestId: input.requestId ?? null,
     traceId: input.traceId ?? null,
@@ -134,8 +188,8 @@ export function buildAuditEvent(input: AuditEventInput, options: EventOptions): 
     ruleIds: input.ruleIds ?? [],
     findings: input.findings ?? [],
     timings: roundTimings(input.timings),
-    arguments: payload(input.arguments, 'arguments', options),
-    result: payload(input.result, 'result', options),
+    arguments: keep(input.arguments, 'arguments'),
+    result: keep(input.result, 'result'),
     detail: input.detail ?? null,
   };
   let json: string;
@@ -145,7 +199,7 @@ export function buildAuditEvent(input: AuditEventInput, options: EventOptions): 
     // A lone surrogate somewhere in a name or finding: keep the record, with U+FFFD in its place.
     json = canonicalJsonLenient(event).text;
   }
-  return { event, json };
+  return { event, json, sealed };
 }
 
 /**
@@ -176,21 +230,28 @@ function principalJson(p: AuditPrincipal | null): string {
   return `{"agent":${str(p.agent)},"client":${str(p.client)},"issuer":${str(p.issuer)},"subject":${str(p.subject)}}`;
 }
 
-function payload(value: unknown, field: 'arguments' | 'result', options: EventOptions): AuditPayload | null {
-  if (value === undefined) return null;
-  switch (options.mode) {
-    case 'full':
-      return { mode: 'full', value };
-    case 'redacted':
-      return { mode: 'redacted', value: (options.redact ?? identity)(value, field) };
-    case 'digest': {
-      // The digest is over the canonical form so that anyone holding the original payload can check it.
-      const { text, lossy } = canonicalJsonLenient(value);
-      return lossy
-        ? { mode: 'digest', sha256: sha256Hex(text), lossy }
-        : { mode: 'digest', sha256: sha256Hex(text) };
-    }
-  }
+function digest(value: unknown): AuditPayload {
+  // The digest is over the canonical form so that anyone holding the original payload can check it.
+  const { text, lossy } = canonicalJsonLenient(value);
+  return lossy
+    ? { mode: 'digest', sha256: sha256Hex(text), lossy }
+    : { mode: 'digest', sha256: sha256Hex(text) };
+}
+
+function seal(
+  raw: unknown,
+  field: PayloadField,
+  options: EventOptions,
+  principal: AuditPrincipal | null,
+  id: string,
+  timeMs: number,
+): { payload: AuditPayload; sealed: SealedPayload } {
+  const mode = options.mode as 'full' | 'redacted';
+  if (!options.sealer) throw new TypeError(`payload mode ${mode} needs a payload sealer`);
+  const value = mode === 'full' ? raw : (options.redact ?? identity)(raw, field);
+  const { text, lossy } = canonicalJsonLenient(value === undefined ? null : value);
+  const { commitment, sealed } = options.sealer.seal(principal, id, field, text, timeMs);
+  return { payload: lossy ? { mode, sealed: commitment, lossy } : { mode, sealed: commitment }, sealed };
 }
 
 function roundTimings(timings: AuditEventInput['timings']): Record<string, number> {

@@ -7,8 +7,23 @@ import { AuditError } from './audit-error.ts';
 import type { StoredEntry } from './chain.ts';
 import type { SignedCheckpoint } from './checkpoint.ts';
 import { openAuditDatabase } from './sqlite-schema.ts';
-import type { WriterInit, WriterReply, WriterRequest } from './sqlite-writer.ts';
-import type { AuditReader, AuditStore, StoredHead, WriteBatch } from './store.ts';
+import type { PackedPayloads, WriterInit, WriterReply, WriterRequest } from './sqlite-writer.ts';
+import {
+  type AuditReader,
+  type AuditStore,
+  ChainConflictError,
+  type ErasureOutcome,
+  type ErasureRequest,
+  type PayloadRow,
+  type PurgeOutcome,
+  type PurgeRequest,
+  type StoredHead,
+  type StoredPayload,
+  type StoredSubjectKey,
+  type SubjectKeyRow,
+  type WriteBatch,
+  type WriteResult,
+} from './store.ts';
 
 const WRITER_URL = new URL('./sqlite-writer.ts', import.meta.url);
 
@@ -43,7 +58,7 @@ export class SqliteAuditStore implements AuditStore {
     return this.call({ type: 'head' }) as Promise<StoredHead>;
   }
 
-  write(batch: WriteBatch): Promise<{ transactions: number }> {
+  write(batch: WriteBatch): Promise<WriteResult> {
     const n = batch.entries.length;
     // A fresh (unpooled) buffer: cloning a Buffer from Node's pool would copy the whole 8 KiB pool slab.
     const hashes = new Uint8Array(n * 32);
@@ -64,7 +79,38 @@ export class SqliteAuditStore implements AuditStore {
       checkpoint: batch.checkpoint && { ...batch.checkpoint.signed },
       frontier: batch.checkpoint && new Uint8Array(batch.checkpoint.frontier),
       spoolGeneration: batch.spoolGeneration,
-    }) as Promise<{ transactions: number }>;
+      payloads: batch.payloads?.length ? pack(batch.payloads, batch.entries) : undefined,
+      // Copied out of whatever (possibly pooled) buffer they live in: cloning a view clones its whole buffer.
+      keys: batch.keys?.length
+        ? batch.keys.map((k) => ({ ...k, wrapped: new Uint8Array(k.wrapped) }))
+        : undefined,
+      probe: batch.probe === true,
+    }) as Promise<WriteResult>;
+  }
+
+  subjectKeys(): Promise<StoredSubjectKey[]> {
+    return this.call({ type: 'keys' }) as Promise<StoredSubjectKey[]>;
+  }
+
+  erasedKeys(sinceMs: number): Promise<string[]> {
+    return this.call({ type: 'erased', sinceMs }) as Promise<string[]>;
+  }
+
+  eraseSubject(request: ErasureRequest): Promise<ErasureOutcome> {
+    return this.call({
+      type: 'erase',
+      subjectRef: request.subjectRef,
+      nowMs: request.nowMs,
+      heldPeriods: request.heldPeriods,
+    }) as Promise<ErasureOutcome>;
+  }
+
+  async recordErasures(ids: readonly number[], eventId: string): Promise<void> {
+    await this.call({ type: 'record', ids: [...ids], eventId });
+  }
+
+  purgePayloads(request: PurgeRequest): Promise<PurgeOutcome> {
+    return this.call({ type: 'purge', ...request }) as Promise<PurgeOutcome>;
   }
 
   read<T>(fn: (reader: AuditReader) => Promise<T>): Promise<T> {
@@ -149,7 +195,8 @@ export class SqliteAuditStore implements AuditStore {
     if (this.worker) return this.worker;
     const init: WriterInit = { file: this.file, busyTimeoutMs: this.busyTimeoutMs };
     const started = new Promise<Worker>((resolve, reject) => {
-      const worker = new Worker(WRITER_URL, { workerData: init });
+      const execArgv = workerExecArgv();
+      const worker = new Worker(WRITER_URL, execArgv ? { workerData: init, execArgv } : { workerData: init });
       const fail = (message: string) => {
         this.worker = undefined;
         const err = new AuditError('RAMPART_AUDIT_UNAVAILABLE', message);
@@ -167,6 +214,7 @@ export class SqliteAuditStore implements AuditStore {
           const waiter = this.waiters.get(reply.id);
           this.waiters.delete(reply.id);
           if (reply.type === 'done') waiter?.resolve(reply.value);
+          else if (reply.conflict) waiter?.reject(new ChainConflictError());
           else waiter?.reject(new AuditError('RAMPART_AUDIT_UNAVAILABLE', reply.message));
         }
       });
@@ -177,6 +225,76 @@ export class SqliteAuditStore implements AuditStore {
     started.catch(() => undefined);
     return started;
   }
+}
+
+/**
+ * The process's Node options minus `--input-type`, which only applies to `node -e` and stops a worker from
+ * starting (a tool run as `node --input-type=module -e …` would otherwise have no writer); undefined (inherit
+ * as they are) when it is not there.
+ */
+function workerExecArgv(): string[] | undefined {
+  const argv = process.execArgv;
+  if (!argv.some((a) => a.startsWith('--input-type'))) return undefined;
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--input-type') i += 1;
+    else if (!argv[i]!.startsWith('--input-type=')) out.push(argv[i]!);
+  }
+  return out;
+}
+
+/**
+ * One row per event: each field's nonce || ciphertext, packed into one fresh buffer so that the worker message
+ * copies exactly their bytes. The sequence number comes from the batch's entry for the event.
+ */
+function pack(payloads: readonly StoredPayload[], entries: readonly StoredEntry[]): PackedPayloads {
+  const seqOf = new Map<string, number>();
+  for (const e of entries) seqOf.set(e.id, e.seq);
+  const rows = new Map<
+    string,
+    { seq: number; keyId: string; timeMs: number; arguments?: StoredPayload; result?: StoredPayload }
+  >();
+  let total = 0;
+  for (const p of payloads) {
+    const seq = seqOf.get(p.eventId);
+    if (seq === undefined) throw new TypeError(`payload of ${p.eventId}, which is not in the batch`);
+    if (p.nonce.length !== 12) throw new TypeError('a payload nonce must be 12 bytes');
+    let row = rows.get(p.eventId);
+    if (!row) {
+      row = { seq, keyId: p.keyId, timeMs: p.timeMs };
+      rows.set(p.eventId, row);
+    } else if (row.keyId !== p.keyId) {
+      throw new TypeError(`the payloads of ${p.eventId} use two keys`);
+    }
+    row[p.field] = p;
+    total += 12 + p.ciphertext.length;
+  }
+  const bytes = new Uint8Array(total);
+  const packed = {
+    seqs: [] as number[],
+    eventIds: [] as string[],
+    keyIds: [] as string[],
+    times: [] as number[],
+    argLengths: [] as number[],
+    resultLengths: [] as number[],
+  };
+  let offset = 0;
+  const put = (p: StoredPayload | undefined): number => {
+    if (!p) return -1;
+    bytes.set(p.nonce, offset);
+    bytes.set(p.ciphertext, offset + 12);
+    offset += 12 + p.ciphertext.length;
+    return 12 + p.ciphertext.length;
+  };
+  for (const [eventId, row] of rows) {
+    packed.seqs.push(row.seq);
+    packed.eventIds.push(eventId);
+    packed.keyIds.push(row.keyId);
+    packed.times.push(row.timeMs);
+    packed.argLengths.push(put(row.arguments));
+    packed.resultLengths.push(put(row.result));
+  }
+  return { ...packed, bytes };
 }
 
 class SqliteReader implements AuditReader {
@@ -255,6 +373,68 @@ class SqliteReader implements AuditReader {
     this.bySeq ??= this.db.prepare('SELECT seq, id, leaf, hash FROM audit_entries WHERE seq = ?');
     const row = this.bySeq.get(seq) as unknown as EntryRow | undefined;
     return row && toEntry(row);
+  }
+
+  async payloads(seq: number): Promise<PayloadRow[]> {
+    const row = this.db
+      .prepare('SELECT event_id, key_id, time_ms, arguments, result FROM audit_payloads WHERE seq = ?')
+      .get(seq) as
+      | {
+          event_id: string;
+          key_id: string;
+          time_ms: number;
+          arguments: Uint8Array | null;
+          result: Uint8Array | null;
+        }
+      | undefined;
+    if (!row) return [];
+    const out: PayloadRow[] = [];
+    for (const field of ['arguments', 'result'] as const) {
+      const blob = row[field];
+      if (!blob) continue;
+      const bytes = asBuffer(blob);
+      out.push({
+        field,
+        eventId: row.event_id,
+        keyId: row.key_id,
+        nonce: bytes.subarray(0, 12),
+        ciphertext: bytes.subarray(12),
+        timeMs: row.time_ms,
+      });
+    }
+    return out;
+  }
+
+  async subjectKey(keyId: string): Promise<SubjectKeyRow | undefined> {
+    const row = this.db
+      .prepare(
+        'SELECT key_id, subject_ref, wrapped_key, created_ms, erased_ms FROM audit_subject_keys WHERE key_id = ?',
+      )
+      .get(keyId) as
+      | {
+          key_id: string;
+          subject_ref: string;
+          wrapped_key: Uint8Array | null;
+          created_ms: number;
+          erased_ms: number | null;
+        }
+      | undefined;
+    return (
+      row && {
+        keyId: row.key_id,
+        subjectRef: row.subject_ref,
+        wrapped: row.wrapped_key && asBuffer(row.wrapped_key),
+        createdMs: row.created_ms,
+        erasedMs: row.erased_ms,
+      }
+    );
+  }
+
+  async purgedBeforeMs(): Promise<number | undefined> {
+    const row = this.db.prepare(`SELECT value FROM audit_meta WHERE key = 'purged_before_ms'`).get() as
+      | { value: string }
+      | undefined;
+    return row ? Number(row.value) : undefined;
   }
 }
 

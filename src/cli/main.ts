@@ -18,8 +18,8 @@ Commands:
   revoke --config FILE (--jti ID | --issuer URL --subject SUB)
                              refuse one token, or every token of a subject, from now on
   docs config                print the configuration reference (docs/configuration.md)
-  audit verify|proof|export [--config FILE]
-                             check, prove or export the tamper-evident audit log
+  audit verify|proof|export|show|erase|purge [--config FILE]
+                             check, prove, export or read the tamper-evident audit log; erase a subject's payloads
   alerts [--config FILE] [--since T] [--severity S] [--rule R] [--json] [--limit N]
                              list the anomaly alerts recorded in the audit log, newest first
 `;

@@ -1,6 +1,7 @@
 // Configuration of the audit log (what each event keeps, what happens when it cannot be written, how often it is
 // sealed) and of request tracing. Sinks that receive a copy of the log live in audit-sinks-schema.ts.
 import { z } from 'zod';
+import { auditPrivacySchema } from '../audit/privacy/holds.ts';
 import { auditSinkSchema } from './audit-sinks-schema.ts';
 
 const checkpoints = z
@@ -39,6 +40,10 @@ export const auditSchema = z
         '`closed`: when the audit store cannot write, calls fail (RAMPART_AUDIT_UNAVAILABLE) and are not forwarded. `degraded`: events go to a local spool file and a critical alert is raised; the spool joins the log when the store works again.',
       ),
     checkpoints: checkpoints.default({ every: 1000, intervalMs: 10_000 }),
+    privacy: auditPrivacySchema.default({
+      purgeIntervalMs: 600_000,
+      holds: { subjects: [], anonymous: false, periods: [] },
+    }),
     sinks: z
       .array(auditSinkSchema)
       .default([])

@@ -229,6 +229,7 @@ export const configSchema = z
       payloads: 'digest',
       onFailure: 'closed',
       checkpoints: { every: 1000, intervalMs: 10_000 },
+      privacy: { purgeIntervalMs: 600_000, holds: { subjects: [], anonymous: false, periods: [] } },
       sinks: [],
     }),
     tracing: tracingSchema.optional(),

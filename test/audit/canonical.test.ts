@@ -6,7 +6,7 @@ import canonicalize from 'canonicalize';
 import fc from 'fast-check';
 import { canonicalJson, canonicalJsonLenient } from '../../src/audit/canonical.ts';
 import { buildAuditEvent, eventJson } from '../../src/audit/event.ts';
-import { sampleEvent } from './helpers.ts';
+import { sampleEvent, testKeyring } from './helpers.ts';
 
 describe('canonical JSON (RFC 8785)', () => {
   it('matches the example of RFC 8785 section 3.2.2', () => {
@@ -69,6 +69,7 @@ describe('canonical JSON (RFC 8785)', () => {
   });
 
   it('writes audit events exactly as the reference canonicaliser would', () => {
+    const sealer = testKeyring();
     fc.assert(
       fc.property(
         fc.record({
@@ -86,7 +87,7 @@ describe('canonical JSON (RFC 8785)', () => {
             detail,
             findings: [{ ruleId: 'pii:email', severity: 'high', location: '$.arguments.to' }],
           });
-          const { event, json } = buildAuditEvent(input, { mode, now: () => 0 });
+          const { event, json } = buildAuditEvent(input, { mode, sealer, now: () => 0 });
           return json === canonicalize(event) && json === eventJson(event);
         },
       ),

@@ -1,5 +1,5 @@
-// `rampart audit verify | proof | export` against the state directory of a config, run as a separate process
-// the way an operator runs them: exit codes 0 (fine), 1 (does not verify), 2 (usage or input).
+// `rampart audit verify | proof | export | show | erase | purge` against the state directory of a config, run as
+// a separate process the way an operator runs them: exit codes 0 (fine), 1 (does not verify), 2 (usage or input).
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -7,7 +7,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { openAuditLog } from '../../src/audit/open.ts';
-import { appendSequentially, frozenClock, REPO, rawDb, tempDir } from './helpers.ts';
+import { appendSequentially, eventOf, frozenClock, REPO, rawDb, tempDir } from './helpers.ts';
 
 const run = promisify(execFile);
 const ENTRY = `import { auditCommand } from ${JSON.stringify(path.join(REPO, 'src/cli/audit.ts'))};
@@ -98,6 +98,70 @@ describe('rampart audit', () => {
     const bad = await audit(p.dir, 'verify', '--proof', file, '--public-key', key);
     assert.equal(bad.code, 1);
     assert.match(bad.stdout, /RAMPART_AUDIT_PROOF_INVALID/);
+  });
+
+  it('erase makes payloads read "payload erased" while verify still passes; show checks payloads; purge', async (t) => {
+    const dir = tempDir(t);
+    const config = path.join(dir, 'rampart.yaml');
+    writeFileSync(config, 'stateDir: state\nservers:\n  - name: fs\n    command: node\n');
+    const state = path.join(dir, 'state');
+    const log = await openAuditLog(state, { payloadMode: 'full', now: frozenClock().now });
+    const alice = await log.append(eventOf('alice', 1));
+    const bob = await log.append(eventOf('bob', 2));
+    await log.close();
+
+    const erased = await audit(
+      dir,
+      'erase',
+      '--config',
+      config,
+      '--issuer',
+      'https://idp.example',
+      '--subject',
+      'alice',
+      '--reason',
+      'ticket 7',
+    );
+    assert.equal(erased.code, 0, erased.stderr);
+    assert.match(
+      erased.stdout,
+      /erased subject [0-9a-f]{64}: 1 keys destroyed, 1 payloads deleted; recorded as event/,
+    );
+    const verified = await audit(dir, 'verify', '--config', config);
+    assert.equal(verified.code, 0, verified.stdout);
+    assert.match(verified.stdout, /OK: 3 entries chained/);
+
+    const shownAlice = await audit(dir, 'show', alice.id, '--config', config);
+    assert.equal(shownAlice.code, 0, shownAlice.stderr);
+    assert.equal(JSON.parse(shownAlice.stdout).payloads.arguments.message, 'payload erased');
+    const shownBob = await audit(dir, 'show', bob.id, '--config', config, '--json');
+    assert.equal(shownBob.code, 0, shownBob.stderr);
+    assert.deepEqual(JSON.parse(shownBob.stdout).payloads.arguments.value, eventOf('bob', 2).arguments);
+    const erasure = await audit(dir, 'show', '3', '--config', config);
+    assert.equal(JSON.parse(erasure.stdout).decision, 'subject_erased');
+
+    const db = rawDb(state);
+    db.exec(`UPDATE audit_payloads SET result = zeroblob(length(result))`);
+    db.close();
+    const tampered = await audit(dir, 'show', bob.id, '--config', config);
+    assert.equal(tampered.code, 1);
+    assert.match(tampered.stderr, /result: TAMPERED/);
+
+    const dry = await audit(dir, 'purge', '--config', config, '--older-than-days', '0', '--dry-run');
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.match(dry.stdout, /would purge 1 payloads/);
+    const purged = await audit(dir, 'purge', '--config', config, '--older-than-days', '0');
+    assert.match(purged.stdout, /^purged 1 payloads/);
+    assert.equal(
+      JSON.parse((await audit(dir, 'show', bob.id, '--config', config)).stdout).payloads.result.status,
+      'purged',
+    );
+    assert.equal(
+      (await audit(dir, 'purge', '--config', config)).code,
+      2,
+      'no retention configured, none given',
+    );
+    assert.equal((await audit(dir, 'erase', '--config', config, '--subject', 'x')).code, 2);
   });
 
   it('answers usage and missing logs with exit code 2', async (t) => {

@@ -9,11 +9,12 @@ import { type AuditAlert, AuditLog } from '../../src/audit/audit-log.ts';
 import { parseLeaf } from '../../src/audit/chain.ts';
 import { checkpointSigner } from '../../src/audit/checkpoint.ts';
 import { openAuditStore, SPOOL_FILE } from '../../src/audit/open.ts';
+import { loadOrCreateMasterKey } from '../../src/audit/privacy/master-key.ts';
 import { loadOrCreateSigningKey } from '../../src/audit/signing-key.ts';
 import type { SqliteAuditStore } from '../../src/audit/sqlite-audit-store.ts';
-import type { AuditReader, AuditStore, StoredHead, WriteBatch } from '../../src/audit/store.ts';
+import type { AuditReader, AuditStore, StoredHead, WriteBatch, WriteResult } from '../../src/audit/store.ts';
 import { verifyStore } from '../../src/audit/verify.ts';
-import { frozenClock, sampleEvent, stateKey, tempDir } from './helpers.ts';
+import { eventOf, frozenClock, sampleEvent, showIn, stateKey, tempDir } from './helpers.ts';
 
 /** The real store, with writes that can be made to fail. */
 class FlakyStore implements AuditStore {
@@ -25,7 +26,7 @@ class FlakyStore implements AuditStore {
   head(): Promise<StoredHead> {
     return this.failing ? Promise.reject(new Error('disk I/O error')) : this.inner.head();
   }
-  write(batch: WriteBatch): Promise<{ transactions: number }> {
+  write(batch: WriteBatch): Promise<WriteResult> {
     return this.failing ? Promise.reject(new Error('disk I/O error')) : this.inner.write(batch);
   }
   read<T>(fn: (reader: AuditReader) => Promise<T>): Promise<T> {
@@ -33,6 +34,23 @@ class FlakyStore implements AuditStore {
   }
   addCheckpoint(cp: Parameters<AuditStore['addCheckpoint']>[0]): Promise<void> {
     return this.inner.addCheckpoint(cp);
+  }
+  subjectKeys(): ReturnType<AuditStore['subjectKeys']> {
+    return this.inner.subjectKeys();
+  }
+  erasedKeys(sinceMs: number): Promise<string[]> {
+    return this.inner.erasedKeys(sinceMs);
+  }
+  eraseSubject(request: Parameters<AuditStore['eraseSubject']>[0]): ReturnType<AuditStore['eraseSubject']> {
+    return this.inner.eraseSubject(request);
+  }
+  recordErasures(ids: readonly number[], eventId: string): Promise<void> {
+    return this.inner.recordErasures(ids, eventId);
+  }
+  purgePayloads(
+    request: Parameters<AuditStore['purgePayloads']>[0],
+  ): ReturnType<AuditStore['purgePayloads']> {
+    return this.inner.purgePayloads(request);
   }
   close(): Promise<void> {
     return this.inner.close();
@@ -142,6 +160,44 @@ describe('degraded mode', () => {
     assert.equal(third.size, 3, 'the same spool generation is not replayed');
     await third.close();
     assert.equal(existsSync(spoolFile), false);
+    assert.equal((await verified(dir)).ok, true);
+  });
+
+  it('carries sealed payloads (ciphertext and wrapped key, no plaintext) through the spool, and reports the drain to onCommitted', async (t) => {
+    const dir = tempDir(t);
+    const store = new FlakyStore(openAuditStore(dir));
+    const clock = frozenClock();
+    const committed: number[] = [];
+    const log = await AuditLog.open({
+      store,
+      signer: checkpointSigner(loadOrCreateSigningKey(dir)),
+      masterKey: loadOrCreateMasterKey(dir),
+      payloadMode: 'full',
+      failureMode: 'degraded',
+      spoolFile: path.join(dir, SPOOL_FILE),
+      retryMs: 20,
+      now: clock.now,
+      onCommitted: (records) => committed.push(...records.map((r) => r.seq)),
+    });
+    await log.append(eventOf('alice', 1));
+    store.failing = true;
+    const spooled = await log.append(eventOf('carol', 2));
+    assert.equal(spooled.status, 'spooled');
+    const spoolText = readFileSync(path.join(dir, SPOOL_FILE), 'utf8');
+    assert.ok(!spoolText.includes('carol-secret'), 'the spool holds no plaintext payload');
+    assert.ok(spoolText.includes('"sealed"'));
+
+    store.failing = false;
+    clock.advance(20);
+    await until(() => !log.degraded);
+    await log.close();
+    assert.deepEqual(committed, [1, 2]);
+    const shown = await showIn(dir, { id: spooled.id });
+    assert.deepEqual(shown.payloads.arguments, {
+      status: 'ok',
+      mode: 'full',
+      value: eventOf('carol', 2).arguments,
+    });
     assert.equal((await verified(dir)).ok, true);
   });
 

@@ -1,16 +1,29 @@
 // One event per decision, attributed, with payloads as the data-minimisation mode says: full keeps them,
-// redacted keeps what the injected redaction returns, digest keeps only the SHA-256 of their canonical form.
+// redacted keeps what the injected redaction returns (both encrypted outside the event, which keeps a keyed
+// commitment), digest keeps only the SHA-256 of their canonical form.
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import canonicalize from 'canonicalize';
-import { AUDIT_DECISIONS, buildAuditEvent, fromRequestEvent } from '../../src/audit/event.ts';
+import { canonicalJson } from '../../src/audit/canonical.ts';
+import {
+  AUDIT_DECISIONS,
+  type AuditPayload,
+  type BuiltEvent,
+  buildAuditEvent,
+  fromRequestEvent,
+} from '../../src/audit/event.ts';
+import { PayloadKeyring } from '../../src/audit/privacy/keyring.ts';
+import { masterKeyFrom } from '../../src/audit/privacy/master-key.ts';
+import { matchesCommitment, openPayload, unwrapSubjectKey } from '../../src/audit/privacy/payload-crypto.ts';
 import type { RequestEvent } from '../../src/guards/pipeline.ts';
 import { sampleEvent } from './helpers.ts';
 
 const now = () => Date.parse('2026-01-15T10:00:00.000Z');
 const args = { path: '/etc/passwd', flags: { follow: true }, n: 1.5 };
 const result = { content: [{ type: 'text', text: 'root:x:0:0' }] };
+const master = masterKeyFrom(randomBytes(32));
+const testKeyring = () => new PayloadKeyring(master);
 
 describe('audit events', () => {
   it('carry time, principal, session, ids, decision, rules, findings and timings', () => {
@@ -49,29 +62,57 @@ describe('audit events', () => {
     }
   });
 
-  it('full mode keeps arguments and result as they are', () => {
-    const { event } = buildAuditEvent(
-      { decision: 'allowed', arguments: args, result },
-      { mode: 'full', now },
+  it('full mode keeps arguments and result encrypted beside the event, which keeps only a commitment', () => {
+    const sealer = testKeyring();
+    const built = buildAuditEvent(
+      {
+        decision: 'allowed',
+        principal: { issuer: 'https://idp', subject: 'alice' },
+        arguments: args,
+        result,
+      },
+      { mode: 'full', sealer, now },
     );
-    assert.deepEqual(event.arguments, { mode: 'full', value: args });
-    assert.deepEqual(event.result, { mode: 'full', value: result });
+    assert.equal(built.event.arguments?.mode, 'full');
+    assert.deepEqual(Object.keys(built.event.arguments!), ['mode', 'sealed']);
+    assert.ok(
+      !built.json.includes('passwd') && !built.json.includes('root:x'),
+      'no payload text in the record',
+    );
+    assert.deepEqual(opened(built, 'arguments'), args);
+    assert.deepEqual(opened(built, 'result'), result);
+    assert.equal(built.sealed.length, 2);
+    assert.equal(built.sealed[0]!.key.keyId, sealedOf(built.event.arguments).key, 'one key per subject');
+    assert.equal(built.sealed[1]!.key.keyId, sealedOf(built.event.result).key);
+    assert.match(sealedOf(built.event.arguments).mac, /^[0-9a-f]{64}$/);
   });
 
   it('redacted mode keeps what the injected redaction returns, and is the identity without one', () => {
+    const sealer = testKeyring();
     const seen: string[] = [];
     const redact = (value: unknown, field: 'arguments' | 'result') => {
       seen.push(field);
       return field === 'arguments' ? { ...(value as object), path: '[REDACTED]' } : value;
     };
-    const { event } = buildAuditEvent(
+    const built = buildAuditEvent(
       { decision: 'allowed', arguments: args, result },
-      { mode: 'redacted', redact, now },
+      { mode: 'redacted', redact, sealer, now },
     );
     assert.deepEqual(seen, ['arguments', 'result']);
-    assert.deepEqual(event.arguments, { mode: 'redacted', value: { ...args, path: '[REDACTED]' } });
-    const plain = buildAuditEvent({ decision: 'allowed', arguments: args }, { mode: 'redacted', now });
-    assert.deepEqual(plain.event.arguments, { mode: 'redacted', value: args });
+    assert.equal(built.event.arguments?.mode, 'redacted');
+    assert.deepEqual(opened(built, 'arguments'), { ...args, path: '[REDACTED]' });
+    const plain = buildAuditEvent(
+      { decision: 'allowed', arguments: args },
+      { mode: 'redacted', sealer, now },
+    );
+    assert.deepEqual(opened(plain, 'arguments'), args);
+  });
+
+  it('full and redacted modes refuse to build without a sealer (the payload would have nowhere to go)', () => {
+    assert.throws(
+      () => buildAuditEvent({ decision: 'allowed', arguments: args }, { mode: 'full', now }),
+      TypeError,
+    );
   });
 
   it('digest mode keeps only the SHA-256 of the RFC 8785 form, which anyone with the payload can recompute', () => {
@@ -134,3 +175,24 @@ describe('audit events', () => {
     assert.equal(event.result, null);
   });
 });
+
+function sealedOf(payload: AuditPayload | null): { key: string; mac: string } {
+  assert.ok(payload && 'sealed' in payload);
+  return payload.sealed;
+}
+
+/** Decrypts a built event's payload with the throwaway keyring's key, through the stored form. */
+function opened(built: BuiltEvent, field: 'arguments' | 'result'): unknown {
+  const s = built.sealed.find((x) => x.payload.field === field);
+  assert.ok(s);
+  assert.equal(s.payload.eventId, built.event.id);
+  // The ciphertext must not be the plaintext.
+  assert.ok(!Buffer.from(s.payload.ciphertext).toString('utf8').includes('passwd'));
+  const key = unwrapSubjectKey(master, s.key);
+  const plain = openPayload(key, built.event.id, field, s.payload.nonce, s.payload.ciphertext);
+  const commitment = sealedOf(built.event[field]);
+  assert.equal(commitment.key, s.key.keyId);
+  assert.ok(matchesCommitment(key, plain, commitment.mac), 'the plaintext matches the commitment');
+  assert.equal(plain.toString('utf8'), canonicalJson(JSON.parse(plain.toString('utf8'))), 'canonical form');
+  return JSON.parse(plain.toString('utf8'));
+}

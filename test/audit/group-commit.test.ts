@@ -32,6 +32,19 @@ class GatedStore implements AuditStore {
     throw new Error('not used');
   }
   async addCheckpoint(): Promise<void> {}
+  async subjectKeys(): Promise<never[]> {
+    return [];
+  }
+  async erasedKeys(): Promise<string[]> {
+    return [];
+  }
+  eraseSubject(): never {
+    throw new Error('not used');
+  }
+  async recordErasures(): Promise<void> {}
+  purgePayloads(): never {
+    throw new Error('not used');
+  }
   async close(): Promise<void> {}
 }
 

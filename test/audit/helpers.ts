@@ -1,6 +1,7 @@
 // Shared by the audit tests: temporary state directories, a frozen clock, sample events, raw database access for
 // tampering, and the tools to forge entries the way an attacker without the signing key could.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -9,9 +10,14 @@ import { leafText } from '../../src/audit/chain.ts';
 import type { AuditEventInput } from '../../src/audit/event.ts';
 import { buildAuditEvent } from '../../src/audit/event.ts';
 import { leafHash } from '../../src/audit/merkle.ts';
-import { openAuditLog, type StateDirAuditOptions } from '../../src/audit/open.ts';
+import { openAuditLog, openAuditStore, type StateDirAuditOptions } from '../../src/audit/open.ts';
+import { PayloadKeyring } from '../../src/audit/privacy/keyring.ts';
+import { masterKeyFrom, readMasterKey } from '../../src/audit/privacy/master-key.ts';
+import { type ShownEvent, showEvent } from '../../src/audit/privacy/show.ts';
 import { readSigningKey } from '../../src/audit/signing-key.ts';
 import { AUDIT_DB_FILE } from '../../src/audit/sqlite-schema.ts';
+import type { VerifyReport } from '../../src/audit/verify.ts';
+import { verifyStore } from '../../src/audit/verify.ts';
 
 export const REPO = path.resolve(import.meta.dirname, '../..');
 
@@ -106,6 +112,53 @@ export function forgeEntry(
   return { id: event.id, leaf, hash: leafHash(leaf) };
 }
 
+/** A keyring under a throwaway master key, for building events with kept payloads outside a log. */
+export function testKeyring(): PayloadKeyring {
+  return new PayloadKeyring(masterKeyFrom(randomBytes(32)));
+}
+
 export function stateKey(dir: string) {
   return readSigningKey(dir);
+}
+
+/** An event of `subject` (at issuer https://idp.example) with recognisable payloads. */
+export function eventOf(
+  subject: string | null,
+  i: number,
+  overrides: Partial<AuditEventInput> = {},
+): AuditEventInput {
+  return sampleEvent(i, {
+    principal:
+      subject === null ? undefined : { issuer: 'https://idp.example', subject, clientId: 'client-a' },
+    arguments: { path: `/home/${subject ?? 'anon'}/file-${i}`, secret: `${subject ?? 'anon'}-secret-${i}` },
+    result: { content: [{ type: 'text', text: `${subject ?? 'anon'} contents ${i}` }] },
+    ...overrides,
+  });
+}
+
+/** `rampart audit show` as a function: the event with its payloads opened with the state directory's key. */
+export async function showIn(dir: string, target: { id: string } | { seq: number }): Promise<ShownEvent> {
+  const store = openAuditStore(dir);
+  try {
+    return await showEvent(store, readMasterKey(dir), target);
+  } finally {
+    await store.close();
+  }
+}
+
+export async function verifyDir(dir: string): Promise<VerifyReport> {
+  const store = openAuditStore(dir);
+  try {
+    return await verifyStore(store, readSigningKey(dir));
+  } finally {
+    await store.close();
+  }
+}
+
+/** Every byte SQLite keeps for the log: the database file, its WAL and shared-memory index. */
+export function databaseBytes(dir: string): Buffer {
+  const file = path.join(dir, AUDIT_DB_FILE);
+  return Buffer.concat(
+    [file, `${file}-wal`, `${file}-shm`].filter((f) => existsSync(f)).map((f) => readFileSync(f)),
+  );
 }
