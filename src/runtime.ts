@@ -200,6 +200,7 @@ export class Rampart {
       this.audit = await openAuditLog(this.stateDir, {
         payloadMode: this.config.audit.payloads,
         failureMode: this.config.audit.onFailure,
+        fsync: this.config.audit.fsync,
         checkpoints: this.config.audit.checkpoints,
         privacy: this.config.audit.privacy,
         onAlert: (alert) => this.alerts.fromAudit(alert),

@@ -9,12 +9,15 @@ import { loadOrCreateMasterKey, type PayloadMasterKey } from './privacy/master-k
 import { loadOrCreateSigningKey, type SigningKey } from './signing-key.ts';
 import { SqliteAuditStore } from './sqlite-audit-store.ts';
 import { AUDIT_DB_FILE } from './sqlite-schema.ts';
+import type { FsyncPolicy } from './sqlite-writer.ts';
 
 export const SPOOL_FILE = 'audit-spool.jsonl';
 
 export type StateDirAuditOptions = Omit<AuditLogOptions, 'store' | 'signer' | 'masterKey'> & {
   /** How long a write waits for a lock before the append fails (closed) or spools (degraded). */
   readonly busyTimeoutMs?: number;
+  /** When the WAL is fsynced: every group commit (default) or with every signed checkpoint. */
+  readonly fsync?: FsyncPolicy;
   /**
    * False for a tool (`rampart audit erase`) that appends next to a running gateway: it must neither drain nor
    * create the gateway's spool. Default true.
@@ -29,7 +32,10 @@ export type StateDirAuditOptions = Omit<AuditLogOptions, 'store' | 'signer' | 'm
  */
 export async function openAuditLog(stateDir: string, options: StateDirAuditOptions = {}): Promise<AuditLog> {
   const { key, masterKey } = stateKeys(stateDir);
-  const store = openAuditStore(stateDir, options.busyTimeoutMs);
+  const store = new SqliteAuditStore(path.join(stateDir, AUDIT_DB_FILE), {
+    ...(options.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: options.busyTimeoutMs }),
+    ...(options.fsync === undefined ? {} : { fsync: options.fsync }),
+  });
   return AuditLog.open({
     spoolFile: path.join(stateDir, SPOOL_FILE),
     ...options,

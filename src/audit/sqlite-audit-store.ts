@@ -7,7 +7,16 @@ import { AuditError } from './audit-error.ts';
 import type { StoredEntry } from './chain.ts';
 import type { SignedCheckpoint } from './checkpoint.ts';
 import { openAuditDatabase } from './sqlite-schema.ts';
-import type { PackedPayloads, WriterInit, WriterReply, WriterRequest } from './sqlite-writer.ts';
+import {
+  Conflict,
+  type FsyncPolicy,
+  type PackedPayloads,
+  type WriteRequest,
+  Writer,
+  type WriterInit,
+  type WriterReply,
+  type WriterRequest,
+} from './sqlite-writer.ts';
 import {
   type AuditReader,
   type AuditStore,
@@ -37,11 +46,20 @@ type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K>
 export interface SqliteAuditStoreOptions {
   /** How long a write waits for a lock held by another connection before failing (closed). */
   readonly busyTimeoutMs?: number;
+  /** When the WAL is fsynced (see FsyncPolicy); `commit` unless told otherwise. */
+  readonly fsync?: FsyncPolicy;
 }
+
+/** How long the in-thread writer waits for a lock held by another connection (an erasure window, an export). */
+const IN_THREAD_BUSY_TIMEOUT_MS = 200;
 
 export class SqliteAuditStore implements AuditStore {
   readonly file: string;
   private readonly busyTimeoutMs: number;
+  private readonly fsync: FsyncPolicy;
+  /** The writer on this thread, for the `checkpoint` policy. */
+  private inThread: Writer | undefined;
+  private syncing: Promise<void> = Promise.resolve();
   private worker: Promise<Worker> | undefined;
   private readonly waiters = new Map<number, Waiter>();
   private nextId = 1;
@@ -52,6 +70,7 @@ export class SqliteAuditStore implements AuditStore {
   constructor(file: string, options: SqliteAuditStoreOptions = {}) {
     this.file = file;
     this.busyTimeoutMs = options.busyTimeoutMs ?? 5000;
+    this.fsync = options.fsync ?? 'commit';
   }
 
   head(): Promise<StoredHead> {
@@ -70,8 +89,8 @@ export class SqliteAuditStore implements AuditStore {
       ids[i] = entry.id;
       leaves[i] = entry.leaf;
     }
-    return this.call({
-      type: 'write',
+    const request = {
+      type: 'write' as const,
       firstSeq: batch.entries[0]?.seq ?? 0,
       ids,
       leaves,
@@ -85,7 +104,41 @@ export class SqliteAuditStore implements AuditStore {
         ? batch.keys.map((k) => ({ ...k, wrapped: new Uint8Array(k.wrapped) }))
         : undefined,
       probe: batch.probe === true,
-    }) as Promise<WriteResult>;
+    };
+    if (this.fsync === 'commit') return this.call(request) as Promise<WriteResult>;
+    return this.writeInThread({ ...request, id: 0 });
+  }
+
+  /**
+   * The `checkpoint` policy: a commit without fsync takes tens of microseconds, less than handing the batch to the
+   * worker and back (two thread wake-ups), so it runs here; a batch that seals (a signed checkpoint, a drained
+   * spool) then asks the worker to sync the WAL in the background.
+   */
+  private writeInThread(request: WriteRequest): Promise<WriteResult> {
+    let result: WriteResult;
+    try {
+      this.inThread ??= new Writer({
+        file: this.file,
+        // This thread serves every request: a lock held elsewhere may stall it this long per batch at most.
+        busyTimeoutMs: Math.min(this.busyTimeoutMs, IN_THREAD_BUSY_TIMEOUT_MS),
+        commitSync: 'deferred',
+      });
+      result = this.inThread.write(request);
+    } catch (err) {
+      if (err instanceof Conflict) return Promise.reject(new ChainConflictError());
+      return Promise.reject(
+        err instanceof AuditError
+          ? err
+          : new AuditError('RAMPART_AUDIT_UNAVAILABLE', String(err), { cause: err }),
+      );
+    }
+    if (request.checkpoint || request.spoolGeneration) {
+      this.syncing = this.call({ type: 'sync' }).then(
+        () => undefined,
+        () => undefined, // the next checkpoint syncs again; a failing store shows on the next write
+      );
+    }
+    return Promise.resolve(result);
   }
 
   subjectKeys(): Promise<StoredSubjectKey[]> {
@@ -140,6 +193,15 @@ export class SqliteAuditStore implements AuditStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.syncing;
+    if (this.inThread) {
+      try {
+        this.inThread.sync();
+      } catch {
+        // best effort: the WAL is intact and is synced at the next open's checkpoint
+      }
+      this.inThread.close();
+    }
     if (this.worker) {
       try {
         await this.call({ type: 'close' }, true);
@@ -193,7 +255,9 @@ export class SqliteAuditStore implements AuditStore {
   /** Starts the writer on first use, and again after it died (the next write retries rather than failing forever). */
   private startWorker(): Promise<Worker> {
     if (this.worker) return this.worker;
-    const init: WriterInit = { file: this.file, busyTimeoutMs: this.busyTimeoutMs };
+    // The worker always commits with fsync: it writes what is rare and must be durable at once (erasures, and
+    // every batch under the `commit` policy).
+    const init: WriterInit = { file: this.file, busyTimeoutMs: this.busyTimeoutMs, commitSync: 'full' };
     const started = new Promise<Worker>((resolve, reject) => {
       const execArgv = workerExecArgv();
       const worker = new Worker(WRITER_URL, execArgv ? { workerData: init, execArgv } : { workerData: init });

@@ -19,9 +19,20 @@ import type {
   WriteResult,
 } from './store.ts';
 
+/**
+ * When the write-ahead log is fsynced. `commit`: every group commit (an acknowledged event survives power loss).
+ * `checkpoint`: every commit is written to the WAL before it is acknowledged (it survives a crash of Rampart,
+ * kill -9 included), and the WAL is fsynced after each signed checkpoint and spool drain, so an OS crash or power
+ * loss can cost at most the events after the last checkpoint: the same window in which truncation is not
+ * detectable anyway. (SqliteAuditStore implements `checkpoint` with an in-thread writer and a background sync.)
+ */
+export type FsyncPolicy = 'commit' | 'checkpoint';
+
 export interface WriterInit {
   readonly file: string;
   readonly busyTimeoutMs: number;
+  /** `full`: fsync at every commit; `deferred`: never at commit, the store syncs (see `sync`). */
+  readonly commitSync: 'full' | 'deferred';
 }
 
 /**
@@ -57,6 +68,7 @@ export interface WriteRequest {
 export type WriterRequest =
   | WriteRequest
   | { readonly type: 'head'; readonly id: number }
+  | { readonly type: 'sync'; readonly id: number }
   | { readonly type: 'keys'; readonly id: number }
   | { readonly type: 'erased'; readonly id: number; readonly sinceMs: number }
   | ({ readonly type: 'erase'; readonly id: number } & ErasureRequest)
@@ -83,9 +95,9 @@ const ERASE_WINDOW = 5000;
 /** ... pausing between them so that another process's writer gets the lock. */
 const ERASE_PAUSE_MS = 10;
 
-class Conflict extends Error {}
+export class Conflict extends Error {}
 
-class Writer {
+export class Writer {
   private readonly db: DatabaseSync;
   private readonly begin: StatementSync;
   private readonly commit: StatementSync;
@@ -102,6 +114,8 @@ class Writer {
   constructor(init: WriterInit) {
     this.busyTimeoutMs = Math.max(0, Math.floor(init.busyTimeoutMs));
     this.db = openAuditDatabase(init.file, init.busyTimeoutMs);
+    // NORMAL in WAL mode: a commit is written to the WAL (safe against a crash of this process), not fsynced.
+    if (init.commitSync === 'deferred') this.db.exec('PRAGMA synchronous = NORMAL');
     // IMMEDIATE takes the write lock up front, so a busy database fails here (after busy_timeout), not mid-batch.
     this.begin = this.db.prepare('BEGIN IMMEDIATE');
     this.commit = this.db.prepare('COMMIT');
@@ -124,6 +138,14 @@ class Writer {
     this.insertKey = this.db.prepare(
       `INSERT INTO audit_subject_keys (key_id, subject_ref, wrapped_key, created_ms, erased_ms) VALUES (?, ?, ?, ?, ?)`,
     );
+  }
+
+  /**
+   * Makes every commit so far durable: a WAL checkpoint syncs the WAL before copying it into the database (and
+   * the database after). PASSIVE never waits for or blocks the other connection's writes.
+   */
+  sync(): void {
+    this.db.prepare('PRAGMA wal_checkpoint(PASSIVE)').get();
   }
 
   write(req: WriteRequest): WriteResult {
@@ -486,6 +508,9 @@ function main(port: NonNullable<typeof parentPort>): void {
           break;
         case 'head':
           value = writer.head();
+          break;
+        case 'sync':
+          writer.sync();
           break;
         case 'keys':
           value = writer.keys();

@@ -39,6 +39,12 @@ export const auditSchema = z
       .describe(
         '`closed`: when the audit store cannot write, calls fail (RAMPART_AUDIT_UNAVAILABLE) and are not forwarded. `degraded`: events go to a local spool file and a critical alert is raised; the spool joins the log when the store works again.',
       ),
+    fsync: z
+      .enum(['checkpoint', 'commit'])
+      .default('checkpoint')
+      .describe(
+        'When the audit database is fsynced. `checkpoint`: every event is committed (written to the write-ahead log) before its response is released, so it survives any crash of Rampart, kill -9 included; the log is fsynced with every signed checkpoint, so an OS crash or power loss can lose at most the events since the last checkpoint (`checkpoints.every` / `intervalMs`), the same window in which a cut-off tail is not detectable. `commit`: fsync every group commit, so an answered call survives power loss too, at about 2-3x the audit CPU per call (docs/performance.md).',
+      ),
     checkpoints: checkpoints.default({ every: 1000, intervalMs: 10_000 }),
     privacy: auditPrivacySchema.default({
       purgeIntervalMs: 600_000,

@@ -228,6 +228,7 @@ export const configSchema = z
     audit: auditSchema.default({
       payloads: 'digest',
       onFailure: 'closed',
+      fsync: 'checkpoint',
       checkpoints: { every: 1000, intervalMs: 10_000 },
       privacy: { purgeIntervalMs: 600_000, holds: { subjects: [], anonymous: false, periods: [] } },
       sinks: [],
