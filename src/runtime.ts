@@ -4,6 +4,7 @@
 import type { Server } from 'node:http';
 import path from 'node:path';
 import type { AuditLog } from './audit/audit-log.ts';
+import { canonicalJsonLenient, sha256Hex } from './audit/canonical.ts';
 import { fromRequestEvent } from './audit/event.ts';
 import { openAuditLog } from './audit/open.ts';
 import { loadOrCreateSigningKey } from './audit/signing-key.ts';
@@ -29,6 +30,9 @@ import { createTracing, passthroughTracing, type Tracing } from './monitor/traci
 import { SqliteStore } from './store/sqlite-store.ts';
 import { type Authorizer, CallbackAuthorizer } from './upstream/credentials/authorizer.ts';
 import type { CredentialDeps } from './upstream/credentials/index.ts';
+
+/** The state key of the digest of the configuration the last start ran with. */
+const CONFIG_DIGEST = 'config-sha256';
 
 /** Where the browser leg of an upstream OAuth authorization comes back to. */
 const OAUTH_CALLBACK_PATH = '/oauth/callback';
@@ -216,6 +220,7 @@ export class Rampart {
           : {}),
       });
     }
+    await this.recordConfigChange();
     if (this.config.tracing) {
       this.tracing = await createTracing({ ...this.config.tracing, log: this.log });
       this.pipeline.setTracing(this.tracing);
@@ -317,6 +322,28 @@ export class Rampart {
     await Promise.all(this.forwarders.map((f) => f.close().catch(() => undefined)));
     this.store.close();
     this.log.info('rampart stopped');
+  }
+
+  /**
+   * A start with a configuration other than the last one is a `config_changed` audit event (its digest and the
+   * previous one; the configuration holds references to secrets, never secrets).
+   */
+  private async recordConfigChange(): Promise<void> {
+    if (!this.audit) return;
+    const digest = sha256Hex(canonicalJsonLenient(this.config).text);
+    const previous = this.store.meta(CONFIG_DIGEST);
+    if (previous === digest) return;
+    await this.audit.append({
+      decision: 'config_changed',
+      detail: {
+        sha256: digest,
+        previousSha256: previous ?? null,
+        servers: this.config.servers.map((s) => s.name),
+        authenticated: this.config.auth !== undefined,
+        payloads: this.config.audit.payloads,
+      },
+    });
+    this.store.setMeta(CONFIG_DIGEST, digest);
   }
 
   /** Makes the event durable; rejects (and the request fails) when it cannot be. */

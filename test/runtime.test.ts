@@ -2,14 +2,19 @@
 // refuses new ones; every request leaves one event in the audit log before its answer is released.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { parseLeaf } from '../src/audit/chain.ts';
 import { openAuditStore } from '../src/audit/open.ts';
 import { readSigningKey } from '../src/audit/signing-key.ts';
 import { verifyStore } from '../src/audit/verify.ts';
+import { configSchema } from '../src/config/schema.ts';
+import { createLogger } from '../src/monitor/logger.ts';
+import { Rampart } from '../src/runtime.ts';
 import { LegacyClient, post, rpcError } from './helpers/mcp-client.ts';
-import { fixtureServer, startRampart } from './helpers/rampart.ts';
+import { fixtureServer, REPO, startRampart } from './helpers/rampart.ts';
 
 describe('runtime', () => {
   it('drains an in-flight call on shutdown, refuses new work, then stops the upstream', async () => {
@@ -39,10 +44,14 @@ describe('runtime', () => {
     await client.initialize();
     await client.result('tools/call', { name: 'fx__echo', arguments: { text: 'x' } });
     // Read while Rampart still runs: an answered call is already in the log.
-    const events = await auditEvents(path.dirname(gw.rampart.store.file));
+    const events = (await auditEvents(path.dirname(gw.rampart.store.file))).filter(
+      (e) => e['decision'] !== 'config_changed',
+    );
     await client.request('tools/call', { name: 'fx__nope', arguments: {} });
     await gw.rampart.stop();
-    const after = await auditEvents(path.dirname(gw.rampart.store.file));
+    const after = (await auditEvents(path.dirname(gw.rampart.store.file))).filter(
+      (e) => e['decision'] !== 'config_changed',
+    );
     const pick = (e: Record<string, unknown>) => ({
       server: e['server'],
       method: e['method'],
@@ -88,6 +97,32 @@ describe('runtime', () => {
     await store.close();
     assert.equal(report.ok, true);
     await gw.stop();
+  });
+
+  it('records a config_changed event when it starts with a configuration other than the last one', async (t) => {
+    const stateDir = mkdtempSync(path.join(tmpdir(), 'rampart-config-'));
+    t.after(() => rmSync(stateDir, { recursive: true, force: true }));
+    const start = async (servers: unknown[]) => {
+      const config = configSchema.parse({
+        listen: { host: '127.0.0.1', port: 0 },
+        stateDir,
+        log: { level: 'silent' },
+        servers,
+      });
+      const rampart = new Rampart(config, { baseDir: REPO, log: createLogger('silent') });
+      await rampart.start();
+      await rampart.stop();
+    };
+    await start([fixtureServer('fx', 'legacy')]);
+    await start([fixtureServer('fx', 'legacy')]);
+    await start([fixtureServer('fx', 'legacy'), fixtureServer('fy', 'legacy')]);
+    const changes = (await auditEvents(stateDir)).filter((e) => e['decision'] === 'config_changed');
+    assert.equal(changes.length, 2, 'the unchanged restart records nothing');
+    const [first, second] = changes.map((e) => e['detail'] as Record<string, unknown>);
+    assert.equal(first!['previousSha256'], null);
+    assert.deepEqual(first!['servers'], ['fx']);
+    assert.equal(second!['previousSha256'], first!['sha256']);
+    assert.deepEqual(second!['servers'], ['fx', 'fy']);
   });
 });
 

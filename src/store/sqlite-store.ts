@@ -18,6 +18,7 @@ export class SqliteStore {
       PRAGMA journal_mode = WAL;
       PRAGMA synchronous = NORMAL;
       CREATE TABLE IF NOT EXISTS secrets (name TEXT PRIMARY KEY, value BLOB NOT NULL);
+      CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS revocations (
         kind TEXT NOT NULL, value TEXT NOT NULL, time TEXT NOT NULL, PRIMARY KEY (kind, value)
       );`);
@@ -32,6 +33,22 @@ export class SqliteStore {
     const value = randomBytes(bytes);
     this.db.prepare('INSERT INTO secrets (name, value) VALUES (?, ?)').run(name, value);
     return value;
+  }
+
+  /** A small named value kept across restarts (the digest of the last configuration Rampart ran with). */
+  meta(name: string): string | undefined {
+    const row = this.db.prepare('SELECT value FROM meta WHERE name = ?').get(name) as
+      | { value: string }
+      | undefined;
+    return row?.value;
+  }
+
+  setMeta(name: string, value: string): void {
+    this.db
+      .prepare(
+        'INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value',
+      )
+      .run(name, value);
   }
 
   /** Adds a revocation: kind `jti` (one token) or `subject` (every token of `issuer subject`). */
