@@ -1,10 +1,11 @@
 // Inclusion proofs: a self-contained JSON bundle (entry, audit path, signed checkpoint, public key) that anyone can
 // check offline with `verifyProofBundle`, without the log. Consistency proofs show that a later checkpoint
 // extends an earlier one.
+
 import { AuditError } from './audit-error.ts';
 import { canonicalJson } from './canonical.ts';
-import { parseLeaf } from './chain.ts';
 import { type SignedCheckpoint, verifyCheckpoint } from './checkpoint.ts';
+import { findEntry } from './entry-lookup.ts';
 import { consistencyProof, inclusionProof, leafHash, verifyConsistency, verifyInclusion } from './merkle.ts';
 import { publicKeyFromPem } from './signing-key.ts';
 import type { AuditReader, AuditStore } from './store.ts';
@@ -35,14 +36,7 @@ export function buildInclusionProof(
   target: { readonly id: string } | { readonly seq: number },
 ): Promise<ProofBundle> {
   return store.read(async (reader) => {
-    const entry = 'id' in target ? await reader.entryById(target.id) : await reader.entryBySeq(target.seq);
-    const leaf = entry && parseLeaf(entry.leaf);
-    if (!entry || !leaf || ('id' in target && leaf.event['id'] !== target.id)) {
-      throw new AuditError(
-        'RAMPART_AUDIT_NOT_FOUND',
-        `no audit event ${'id' in target ? target.id : target.seq}`,
-      );
-    }
+    const { entry, leaf } = await findEntry(reader, target);
     const checkpoint = (await reader.checkpoints())
       .filter((cp) => cp.size >= leaf.seq && verifyCheckpoint(cp, key.publicKey, key.keyId))
       .at(-1);

@@ -7,9 +7,10 @@ import {
   generateKeyPairSync,
   type KeyObject,
 } from 'node:crypto';
-import { linkSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { AuditError } from './audit-error.ts';
+import { loadPrivateFile } from './private-file.ts';
 
 export const SIGNING_KEY_FILE = 'audit-signing-key.pem';
 /** Written next to the private key for operators to hand to auditors; exports carry it too. */
@@ -36,14 +37,11 @@ export function readSigningKey(stateDir: string): SigningKey {
 
 function loadSigningKey(stateDir: string, createMissing: boolean): SigningKey {
   const file = path.join(stateDir, SIGNING_KEY_FILE);
-  let pem: string;
-  try {
-    pem = readPrivate(file);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    if (!createMissing) throw new AuditError('RAMPART_AUDIT_NOT_FOUND', `no audit signing key at ${file}`);
-    pem = create(stateDir, file);
-  }
+  const { text: pem, created } = loadPrivateFile(stateDir, file, {
+    createMissing,
+    what: 'audit signing key',
+    make: () => generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+  });
   let privateKey: KeyObject;
   try {
     privateKey = createPrivateKey(pem);
@@ -54,6 +52,8 @@ function loadSigningKey(stateDir: string, createMissing: boolean): SigningKey {
     throw new AuditError('RAMPART_AUDIT_KEY_INVALID', `${file} is not an Ed25519 key`);
   }
   const publicKey = createPublicKey(privateKey);
+  // Next to the private key for operators to hand to auditors.
+  if (created) writeFileSync(path.join(stateDir, PUBLIC_KEY_FILE), pemOf(publicKey), { mode: 0o644 });
   return { privateKey, publicKey, publicKeyPem: pemOf(publicKey), keyId: keyIdOf(publicKey) };
 }
 
@@ -80,32 +80,4 @@ export function keyIdOf(publicKey: KeyObject): string {
 
 function pemOf(publicKey: KeyObject): string {
   return publicKey.export({ type: 'spki', format: 'pem' }).toString();
-}
-
-function readPrivate(file: string): string {
-  const pem = readFileSync(file, 'utf8');
-  if ((statSync(file).mode & 0o077) !== 0) {
-    throw new AuditError('RAMPART_AUDIT_KEY_INVALID', `${file} is readable by other users; chmod 600 it`);
-  }
-  return pem;
-}
-
-function create(stateDir: string, file: string): string {
-  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
-  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-  const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-  // Written aside and hard-linked into place: link() fails if another process won the race, and nobody ever
-  // reads a half-written key.
-  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
-  writeFileSync(tmp, pem, { mode: 0o600, flag: 'wx' });
-  try {
-    linkSync(tmp, file);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    return readPrivate(file);
-  } finally {
-    unlinkSync(tmp);
-  }
-  writeFileSync(path.join(stateDir, PUBLIC_KEY_FILE), pemOf(publicKey), { mode: 0o644 });
-  return pem;
 }

@@ -6,9 +6,9 @@
 // Losing this file makes every stored payload unreadable (the chain still verifies). Back it up apart from
 // audit.db; a backup of both is a copy that an erasure cannot reach.
 import { type KeyObject, randomBytes } from 'node:crypto';
-import { linkSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { AuditError } from '../audit-error.ts';
+import { loadPrivateFile } from '../private-file.ts';
 import { hkdfKey } from './payload-crypto.ts';
 
 export const MASTER_KEY_FILE = 'audit-payload-master.key';
@@ -42,14 +42,11 @@ export function masterKeyFrom(secret: Uint8Array): PayloadMasterKey {
 
 function load(stateDir: string, createMissing: boolean): PayloadMasterKey {
   const file = path.join(stateDir, MASTER_KEY_FILE);
-  let text: string;
-  try {
-    text = readPrivate(file);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    if (!createMissing) throw new AuditError('RAMPART_AUDIT_NOT_FOUND', `no payload master key at ${file}`);
-    text = create(stateDir, file);
-  }
+  const { text } = loadPrivateFile(stateDir, file, {
+    createMissing,
+    what: 'payload master key',
+    make: () => `${FORMAT} ${randomBytes(32).toString('base64')}\n`,
+  });
   const [format, encoded] = text.trim().split(/\s+/);
   const secret = encoded === undefined ? undefined : Buffer.from(encoded, 'base64');
   if (format !== FORMAT || !secret || secret.length !== 32) {
@@ -58,30 +55,4 @@ function load(stateDir: string, createMissing: boolean): PayloadMasterKey {
   const master = masterKeyFrom(secret);
   secret.fill(0);
   return master;
-}
-
-function readPrivate(file: string): string {
-  const text = readFileSync(file, 'utf8');
-  if ((statSync(file).mode & 0o077) !== 0) {
-    throw new AuditError('RAMPART_AUDIT_KEY_INVALID', `${file} is readable by other users; chmod 600 it`);
-  }
-  return text;
-}
-
-function create(stateDir: string, file: string): string {
-  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
-  const text = `${FORMAT} ${randomBytes(32).toString('base64')}\n`;
-  // Written aside and hard-linked into place: link() fails if another process won the race, and nobody ever
-  // reads a half-written key.
-  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
-  writeFileSync(tmp, text, { mode: 0o600, flag: 'wx' });
-  try {
-    linkSync(tmp, file);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    return readPrivate(file);
-  } finally {
-    unlinkSync(tmp);
-  }
-  return text;
 }

@@ -1,8 +1,4 @@
-// `rampart audit show ID`: one event with its payloads decrypted where their key still exists. Each decryption is
-// checked twice: AES-GCM authenticates the ciphertext for exactly this event, field and key (AAD), and the HMAC
-// commitment in the hashed event must match the plaintext. Either failing is reported as tampering.
-import { AuditError } from '../audit-error.ts';
-import { parseLeaf } from '../chain.ts';
+import { findEntry } from '../entry-lookup.ts';
 import { leafHash } from '../merkle.ts';
 import type { AuditReader, AuditStore, PayloadField } from '../store.ts';
 import type { PayloadMasterKey } from './master-key.ts';
@@ -47,14 +43,7 @@ export function showEvent(
   target: { readonly id: string } | { readonly seq: number },
 ): Promise<ShownEvent> {
   return store.read(async (reader) => {
-    const entry = 'id' in target ? await reader.entryById(target.id) : await reader.entryBySeq(target.seq);
-    const leaf = entry && parseLeaf(entry.leaf);
-    if (!entry || !leaf || ('id' in target && leaf.event['id'] !== target.id)) {
-      throw new AuditError(
-        'RAMPART_AUDIT_NOT_FOUND',
-        `no audit event ${'id' in target ? target.id : target.seq}`,
-      );
-    }
+    const { entry, leaf } = await findEntry(reader, target);
     const hashOk = leafHash(entry.leaf).equals(entry.hash);
     const payloads: { arguments?: PayloadView; result?: PayloadView } = {};
     for (const field of ['arguments', 'result'] as const) {

@@ -4,22 +4,14 @@
 // drops and counts instead of slowing the gateway (the log is where "nothing is lost" holds).
 import type { AuditSinkConfig } from '../../config/audit-sinks-schema.ts';
 import type { Logger } from '../../monitor/logger.ts';
+import type { CommittedRecord } from '../audit-log.ts';
 import type { SignedCheckpoint } from '../checkpoint.ts';
-import type { AuditEvent } from '../event.ts';
 import { createJsonlSink } from './jsonl-sink.ts';
 import { createOtlpLogsSink } from './otlp-logs-sink.ts';
 import { createSyslogSink } from './syslog-sink.ts';
 
-export interface CommittedRecord {
-  readonly seq: number;
-  readonly id: string;
-  /** Hex leaf hash. */
-  readonly hash: string;
-  /** Canonical JSON {"event":…,"prev":…,"seq":n} exactly as stored (StoredEntry.leaf). */
-  readonly leaf: string;
-  /** The parsed event. */
-  readonly event: AuditEvent;
-}
+/** One committed entry, as the audit log's `onCommitted` hands it over. */
+export type { CommittedRecord } from '../audit-log.ts';
 
 export interface ForwarderStats {
   /** Items (entries and checkpoints) delivered. */
