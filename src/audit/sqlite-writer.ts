@@ -115,7 +115,11 @@ export class Writer {
     this.busyTimeoutMs = Math.max(0, Math.floor(init.busyTimeoutMs));
     this.db = openAuditDatabase(init.file, init.busyTimeoutMs);
     // NORMAL in WAL mode: a commit is written to the WAL (safe against a crash of this process), not fsynced.
-    if (init.commitSync === 'deferred') this.db.exec('PRAGMA synchronous = NORMAL');
+    // Deferred: checkpoints of the WAL into the database (each with two fsyncs) are left to the worker's `sync`
+    // after every signed checkpoint; SQLite would otherwise run one inside whichever commit crosses 1000 pages, on
+    // the serving thread. The higher threshold only bounds the WAL if checkpoints are configured far apart.
+    if (init.commitSync === 'deferred')
+      this.db.exec('PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 20000;');
     // IMMEDIATE takes the write lock up front, so a busy database fails here (after busy_timeout), not mid-batch.
     this.begin = this.db.prepare('BEGIN IMMEDIATE');
     this.commit = this.db.prepare('COMMIT');
