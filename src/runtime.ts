@@ -4,6 +4,7 @@
 import type { Server } from 'node:http';
 import path from 'node:path';
 import type { AuditLog } from './audit/audit-log.ts';
+import { baselineRedactor } from './audit/baseline-redactor.ts';
 import { canonicalJsonLenient, sha256Hex } from './audit/canonical.ts';
 import { fromRequestEvent } from './audit/event.ts';
 import { openAuditLog } from './audit/open.ts';
@@ -203,6 +204,7 @@ export class Rampart {
       const forwarders = this.forwarders;
       this.audit = await openAuditLog(this.stateDir, {
         payloadMode: this.config.audit.payloads,
+        redact: baselineRedactor,
         failureMode: this.config.audit.onFailure,
         fsync: this.config.audit.fsync,
         checkpoints: this.config.audit.checkpoints,

@@ -115,7 +115,7 @@ export interface AuditEventInput {
   readonly detail?: Readonly<Record<string, unknown>> | undefined;
 }
 
-/** Applied in `redacted` mode; the detectors' redaction plugs in here (identity until they exist). */
+/** Applied in `redacted` mode; the detectors' redaction plugs in here (the runtime uses baseline-redactor.ts). */
 export type Redactor = (value: unknown, field: 'arguments' | 'result') => unknown;
 
 /** A ciphertext to store with the event, and the key it needs (stored too if the store does not have it yet). */

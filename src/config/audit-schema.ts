@@ -31,7 +31,7 @@ export const auditSchema = z
       .enum(['digest', 'redacted', 'full'])
       .default('digest')
       .describe(
-        "Data minimisation for tool arguments and results in audit events: `digest` keeps a SHA-256 only, `redacted` keeps them after the detectors' redaction, `full` keeps them as they were. Kept payloads are encrypted under a per-subject key.",
+        "Data minimisation for tool arguments and results in audit events: `digest` keeps a SHA-256 only, `redacted` keeps them after redaction (credential-like keys, tokens, e-mail addresses and long numbers are masked; the detectors' secret and PII redaction will take over), `full` keeps them as they were. Kept payloads are encrypted under a per-subject key.",
       ),
     onFailure: z
       .enum(['closed', 'degraded'])

@@ -86,4 +86,26 @@ describe('audit log of a running gateway', () => {
     assert.equal(erased.payloads.arguments?.status, 'erased');
     assert.equal(report.ok, true, report.problem?.message);
   });
+
+  it('in redacted mode keeps the payload with what is plainly sensitive masked', async (t) => {
+    const gw = await startRampart({
+      servers: [fixtureServer('fx', 'legacy')],
+      audit: { payloads: 'redacted' },
+    });
+    t.after(() => gw.stop());
+    const stateDir = path.dirname(gw.rampart.store.file);
+    const client = new LegacyClient(gw.url);
+    await client.initialize();
+    await client.result('tools/call', { name: 'fx__echo', arguments: { text: 'write to bob@example.com' } });
+    await gw.rampart.stop();
+    const [seq] = await toolCallSeqs(stateDir);
+    const store = openAuditStore(stateDir);
+    const shown = await showEvent(store, readMasterKey(stateDir), { seq: seq! });
+    await store.close();
+    assert.deepEqual(shown.payloads.arguments, {
+      status: 'ok',
+      mode: 'redacted',
+      value: { text: 'write to [REDACTED:email]' },
+    });
+  });
 });
