@@ -191,6 +191,16 @@ export class Rampart {
 
   /** Opens the audit log, then starts upstreams (in the background: a slow one never blocks the others) and the listener. */
   async start(): Promise<string> {
+    try {
+      return await this.startNow();
+    } catch (err) {
+      // A start that failed half way still seals what it wrote and lets its sinks flush.
+      await this.closeRecording();
+      throw err;
+    }
+  }
+
+  private async startNow(): Promise<string> {
     // No request may be answered unaudited: the log opens (and recovers a spool) before anything listens.
     if (!this.unaudited) {
       // Sinks first: a sink that cannot work (a refused endpoint, an unreadable CA) stops the start.
@@ -315,13 +325,7 @@ export class Rampart {
     this.ingress.closeAllConnections();
     this.revocations?.close();
     this.metricsServer?.close();
-    await this.tracing.shutdown().catch(() => undefined);
-    await this.alerts.close().catch(() => undefined);
-    await this.audit
-      ?.close()
-      .catch((err: unknown) => this.log.error('audit log close failed', { error: String(err) }));
-    // After the log's last commit and final checkpoint, so the sinks get them too.
-    await Promise.all(this.forwarders.map((f) => f.close().catch(() => undefined)));
+    await this.closeRecording();
     this.store.close();
     this.log.info('rampart stopped');
   }
@@ -346,6 +350,17 @@ export class Rampart {
       },
     });
     this.store.setMeta(CONFIG_DIGEST, digest);
+  }
+
+  /** Closes tracing, alerting, the audit log (sealing it with a final checkpoint) and then its sinks. */
+  private async closeRecording(): Promise<void> {
+    await this.tracing.shutdown().catch(() => undefined);
+    await this.alerts.close().catch(() => undefined);
+    await this.audit
+      ?.close()
+      .catch((err: unknown) => this.log.error('audit log close failed', { error: String(err) }));
+    // After the log's last commit and final checkpoint, so the sinks get them too.
+    await Promise.all(this.forwarders.map((f) => f.close().catch(() => undefined)));
   }
 
   /** Makes the event durable; rejects (and the request fails) when it cannot be. */

@@ -124,6 +124,49 @@ describe('runtime', () => {
     assert.equal(second!['previousSha256'], first!['sha256']);
     assert.deepEqual(second!['servers'], ['fx', 'fy']);
   });
+
+  it('records a refused initialize once, as the pipeline decided it', async (t) => {
+    const stateDir = mkdtempSync(path.join(tmpdir(), 'rampart-init-'));
+    t.after(() => rmSync(stateDir, { recursive: true, force: true }));
+    const config = configSchema.parse({
+      listen: { host: '127.0.0.1', port: 0 },
+      stateDir,
+      log: { level: 'silent' },
+      servers: [fixtureServer('fx', 'legacy')],
+    });
+    const rampart = new Rampart(config, {
+      baseDir: REPO,
+      log: createLogger('silent'),
+      guards: [
+        {
+          name: 'no-init',
+          phase: 'request',
+          check: (ctx) =>
+            ctx.call.method === 'initialize'
+              ? {
+                  kind: 'deny',
+                  code: 'RAMPART_INSUFFICIENT_SCOPE',
+                  ruleId: 'test:no-init',
+                  reason: 'not today',
+                }
+              : { kind: 'pass' },
+        },
+      ],
+    });
+    const url = await rampart.start();
+    const refused = await new LegacyClient(url).request('initialize', {
+      protocolVersion: '2025-11-25',
+      capabilities: {},
+      clientInfo: { name: 't', version: '1' },
+    });
+    assert.equal(rpcError(refused).data.code, 'RAMPART_INSUFFICIENT_SCOPE');
+    await rampart.stop();
+    const inits = (await auditEvents(stateDir)).filter((e) => e['method'] === 'initialize');
+    assert.deepEqual(
+      inits.map((e) => [e['decision'], e['ruleIds']]),
+      [['denied', ['test:no-init']]],
+    );
+  });
 });
 
 async function auditEvents(stateDir: string): Promise<Array<Record<string, unknown>>> {

@@ -198,6 +198,8 @@ export class AuditLog {
   private headStale = false;
   private healthy = true;
   private spool: Spool | undefined;
+  /** Degraded mode, and the spool refused a write too: nothing can be made durable until the store is back. */
+  private spoolFailed = false;
   private lastRetryAt = 0;
   private retryDue = false;
   private probeDue = false;
@@ -306,7 +308,7 @@ export class AuditLog {
    * checks it to refuse a call before forwarding it, rather than run a side effect it cannot record.
    */
   get writable(): boolean {
-    return !this.closed && (this.healthy || this.spool !== undefined);
+    return !this.closed && (this.healthy || (this.spool !== undefined && !this.spoolFailed));
   }
 
   /**
@@ -750,11 +752,22 @@ export class AuditLog {
     try {
       await this.spool!.append(batch.map(spoolLine));
     } catch (err) {
-      // Nowhere left to make the events durable: fail closed after all.
-      this.unhealthy(unavailable(err));
-      this.reject(batch, unavailable(err));
+      // Nowhere left to make the events durable: fail closed after all (and `writable` turns false).
+      const error = unavailable(err);
+      if (!this.spoolFailed) {
+        this.spoolFailed = true;
+        this.onAlert({
+          severity: 'critical',
+          code: 'RAMPART_AUDIT_UNAVAILABLE',
+          message: 'neither the audit store nor the local spool accepts writes; calls are refused',
+          error: error.message,
+          spoolFile: this.spoolFile,
+        });
+      }
+      this.reject(batch, error);
       return;
     }
+    this.spoolFailed = false;
     this.stats.spooled += batch.length;
     for (const p of batch) p.resolve({ status: 'spooled', id: p.id });
   }
@@ -812,9 +825,22 @@ export class AuditLog {
       this.headStale = true;
       return;
     }
-    await spool.close();
-    await Spool.remove(spool.file);
+    try {
+      await spool.close();
+      await Spool.remove(spool.file);
+    } catch (err) {
+      // The events are in the chain (and the drained generation is recorded, so they never replay); a spool file
+      // that cannot be removed is left for the next open, which deletes it.
+      this.onAlert({
+        severity: 'info',
+        code: 'RAMPART_AUDIT_RECOVERED',
+        message: 'spool drained into the log, but its file could not be removed',
+        error: unavailable(err).message,
+        spoolFile: spool.file,
+      });
+    }
     this.spool = undefined;
+    this.spoolFailed = false;
     this.healthy = false;
     this.recovered('audit store writes again; spooled events were added to the log', spool.file);
   }

@@ -7,12 +7,22 @@ import type { Redactor } from './event.ts';
 
 const SECRET_KEY =
   /authorization|cookie|token|secret|passw(or)?d|api[-_]?key|private[-_]?key|credential|dpop/i;
+// Every pattern can only start where its run of characters starts (lookbehind) and has bounded parts, so a long
+// string without a match is scanned once, not once per position: this runs on the serving thread.
 const PATTERNS: ReadonlyArray<readonly [RegExp, string]> = [
-  [/\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g, '[REDACTED:jwt]'],
-  [/\b(Bearer|DPoP|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi, '$1 [REDACTED:token]'],
-  [/[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g, '[REDACTED:email]'],
-  [/\d(?:[ -]?\d){8,}/g, '[REDACTED:number]'],
+  [
+    /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,4096}\.[A-Za-z0-9_-]{8,8192}\.[A-Za-z0-9_-]{0,4096}/g,
+    '[REDACTED:jwt]',
+  ],
+  [/\b(Bearer|DPoP|Basic)\s{1,8}[A-Za-z0-9._~+/=-]{8,4096}/gi, '$1 [REDACTED:token]'],
+  [
+    /(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24}/g,
+    '[REDACTED:email]',
+  ],
+  [/(?<![\d])\d(?:[ -]?\d){8,40}/g, '[REDACTED:number]'],
 ];
+/** A longer string is dropped whole: redaction must stay cheap, and a huge blob is rarely worth keeping. */
+const MAX_STRING = 64 * 1024;
 /** Nesting beyond this is replaced whole (payloads are depth-limited at the ingress already). */
 const MAX_DEPTH = 64;
 
@@ -31,6 +41,7 @@ function redact(value: unknown, depth: number): unknown {
 }
 
 function redactString(text: string): string {
+  if (text.length > MAX_STRING) return `[REDACTED:${text.length} characters]`;
   let out = text;
   for (const [pattern, replacement] of PATTERNS) out = out.replace(pattern, replacement);
   return out;

@@ -445,8 +445,11 @@ export class Writer {
     let cursor = 0;
     let purged = 0;
     let held = 0;
-    for (;;) {
+    for (let step = 0; ; step++) {
       if (purged >= req.maxRows) return { purged, held, more: true };
+      // Between steps the write lock is free for a while: the gateway's own commits (on another connection, with
+      // a short busy timeout) get in instead of failing behind a long purge.
+      if (step > 0 && !req.dryRun) sleep(ERASE_PAUSE_MS);
       const limit = Math.max(1, Math.min(req.stepRows, req.maxRows - purged));
       let due = true;
       let rows: Array<{ seq: number; t: number; held: number }>;

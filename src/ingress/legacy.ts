@@ -134,7 +134,10 @@ async function initialize(
   } catch (err) {
     // A refused initialize must not keep holding one of the capped session slots.
     deps.sessions.delete(session.id);
-    throw err;
+    // Answered here, not rethrown: the pipeline has recorded this request already, and the listener would
+    // record it a second time as an ingress refusal.
+    replyError(res, err, request.id);
+    return;
   }
   new ResponseChannel(res, { 'mcp-session-id': session.id }).finish(success(request.id, result));
 }

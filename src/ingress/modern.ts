@@ -150,6 +150,15 @@ export async function handleModernPost(
   const call = modernCall(request, version, channel, controller.signal, paramHeadersOf(req), auth);
   call.trace.headers = req.headers;
   if (request.method === 'subscriptions/listen') {
+    // Decided and recorded like every request (the stream opens upstream subscriptions); opened only once its
+    // event is durable.
+    try {
+      await deps.pipeline.run(call, async () => async () => ({}));
+    } catch (err) {
+      const error = errorOf(err);
+      channel.finish(failure(request.id, error), MODERN_ERROR_STATUS[error.code] ?? 200);
+      return;
+    }
     deps.listeners.open(call, channel);
     return;
   }

@@ -33,4 +33,18 @@ describe('baseline redactor', () => {
       content: [{ type: 'text', text: 'use Bearer [REDACTED:token] to call it' }],
     });
   });
+
+  it('stays linear on long strings without a match, and drops very long strings whole', () => {
+    for (const filler of ['a', '-eyJ', '1-', 'x.']) {
+      const text = filler.repeat(Math.floor(60_000 / filler.length));
+      const started = process.cpuUsage();
+      baselineRedactor({ text }, 'arguments');
+      const used = process.cpuUsage(started);
+      // Quadratic patterns took over a second on 40k characters; linear ones take a few milliseconds.
+      assert.ok(used.user + used.system < 250_000, `${filler}: ${(used.user + used.system) / 1000} ms`);
+    }
+    assert.deepEqual(baselineRedactor({ blob: 'z'.repeat(70_000) }, 'result'), {
+      blob: '[REDACTED:70000 characters]',
+    });
+  });
 });

@@ -219,4 +219,34 @@ describe('degraded mode', () => {
     store.failing = false;
     await log.close();
   });
+
+  it('stops being writable, and alerts, when the spool refuses a write too; the store coming back recovers', async (t) => {
+    const dir = tempDir(t);
+    const store = new FlakyStore(openAuditStore(dir));
+    const alerts: AuditAlert[] = [];
+    const clock = frozenClock();
+    const log = await open(dir, store, alerts, clock);
+    store.failing = true;
+    assert.equal((await log.append(sampleEvent(1))).status, 'spooled');
+    assert.equal(log.writable, true, 'degraded mode still records (in the spool)');
+    // The disk under the spool fills up: inject the failure into the spool's own write.
+    const spool = (log as unknown as { spool: { append: (lines: string[]) => Promise<void> } }).spool;
+    const append = spool.append.bind(spool);
+    spool.append = () => Promise.reject(new Error('ENOSPC: no space left on device'));
+    await assert.rejects(log.append(sampleEvent(2)), { code: 'RAMPART_AUDIT_UNAVAILABLE' });
+    assert.equal(log.writable, false, 'the gateway must refuse calls it cannot record');
+    assert.deepEqual(
+      alerts.filter((a) => a.severity === 'critical').map((a) => a.message),
+      [
+        'the audit store refuses writes; events are spooled locally, not yet hash-chained',
+        'neither the audit store nor the local spool accepts writes; calls are refused',
+      ],
+    );
+    spool.append = append;
+    store.failing = false;
+    clock.advance(20); // the retry timer's interval (retryMs) on the frozen clock
+    await until(() => log.writable && !log.degraded);
+    assert.deepEqual(await loggedNames(dir), [String(sampleEvent(1).name)]);
+    await log.close();
+  });
 });
