@@ -104,6 +104,13 @@ const NAME_FIELD: Record<string, string> = {
   'resources/read': 'uri',
 };
 
+/** What a request acts on (tool or prompt name, resource URI), as its event records it. */
+export function targetName(method: string, params: JsonObject | undefined): string | undefined {
+  const field = NAME_FIELD[method];
+  const name = field ? params?.[field] : undefined;
+  return typeof name === 'string' ? name : undefined;
+}
+
 /**
  * The payloads worth auditing: a tool's or prompt's arguments and what a call, get or read returned. Lists,
  * pings and lifecycle answers are Rampart's or the catalog's own data and are left out (they would only cost).
@@ -177,8 +184,6 @@ export class Pipeline {
       failure = { error: denied ? err.error : err };
     }
     timings.totalMs = this.now() - started;
-    const field = NAME_FIELD[call.method];
-    const name = field ? call.params?.[field] : undefined;
     const event: RequestEvent = {
       time: new Date().toISOString(),
       requestId: String(call.id),
@@ -195,7 +200,7 @@ export class Pipeline {
       traceId: span.traceId,
       server: call.trace.server,
       method: call.method,
-      name: typeof name === 'string' ? name : undefined,
+      name: targetName(call.method, call.params),
       decision,
       code,
       ruleIds,

@@ -10,7 +10,7 @@ import type { Authenticated, Authenticator } from '../auth/authenticator.ts';
 import type { TlsConfig } from '../config/auth-schema.ts';
 import { type Classified, classifyMessage, type JsonObject } from '../core/jsonrpc.ts';
 import { RampartError, toRampartError } from '../errors.ts';
-import type { EventSink, RequestEvent } from '../guards/pipeline.ts';
+import { type EventSink, type RequestEvent, targetName } from '../guards/pipeline.ts';
 import type { Logger } from '../monitor/logger.ts';
 import { parseJsonBody, readBody } from './body.ts';
 import { header } from './headers.ts';
@@ -103,12 +103,6 @@ export class HttpIngress {
     code: string,
   ): Promise<void> {
     const body = message && message.kind !== 'response' ? message.message : undefined;
-    const field = body
-      ? ({ 'tools/call': 'name', 'prompts/get': 'name', 'resources/read': 'uri' } as Record<string, string>)[
-          body.method
-        ]
-      : undefined;
-    const name = field ? body?.params?.[field] : undefined;
     const event: RequestEvent = {
       time: new Date().toISOString(),
       requestId: message?.kind === 'request' ? String(message.message.id) : '',
@@ -117,7 +111,7 @@ export class HttpIngress {
       era: header(req, 'mcp-protocol-version')?.startsWith('2025') === false ? 'modern' : 'legacy',
       server: undefined,
       method: body?.method ?? `HTTP ${req.method ?? ''}`,
-      name: typeof name === 'string' ? name : undefined,
+      name: body ? targetName(body.method, body.params) : undefined,
       decision: 'denied',
       code,
       ruleIds: ['ingress'],
