@@ -277,10 +277,59 @@ export const ERRORS = {
     rpc: JSONRPC.SERVER_ERROR - 14,
     message: 'Rampart could not authenticate to the upstream server.',
   },
+  // Authorization. `data.policies` names the policies that decided and `data.reason` is safe to show.
+  RAMPART_POLICY_DENIED: {
+    http: 403,
+    rpc: JSONRPC.SERVER_ERROR - 21,
+    message: 'A policy does not allow this request.',
+  },
+  RAMPART_APPROVAL_DENIED: {
+    http: 403,
+    rpc: JSONRPC.SERVER_ERROR - 18,
+    message: 'An approver denied this call.',
+  },
+  RAMPART_APPROVAL_TIMEOUT: {
+    http: 403,
+    rpc: JSONRPC.SERVER_ERROR - 19,
+    message: 'No approver decided in time; the call was not made.',
+  },
+  RAMPART_APPROVAL_UNAVAILABLE: {
+    http: 503,
+    rpc: JSONRPC.SERVER_ERROR - 20,
+    message: 'This call needs approval, but no approval channel is available.',
+  },
+  // Answered only by the admin API (src/admin), never on the MCP wire; hence the generic JSON-RPC code.
+  RAMPART_APPROVAL_NOT_FOUND: { http: 404, rpc: JSONRPC.SERVER_ERROR, message: 'No such approval request.' },
+  RAMPART_APPROVAL_DECIDED: {
+    http: 409,
+    rpc: JSONRPC.SERVER_ERROR,
+    message: 'The approval request was already decided or cancelled.',
+  },
+  RAMPART_APPROVAL_EXPIRED: {
+    http: 409,
+    rpc: JSONRPC.SERVER_ERROR,
+    message: 'The approval request has expired.',
+  },
+  RAMPART_SELF_APPROVAL: {
+    http: 403,
+    rpc: JSONRPC.SERVER_ERROR,
+    message: 'This call needs an approver other than the caller who made it.',
+  },
+  RAMPART_ARGUMENT_TYPE: {
+    http: 400,
+    rpc: JSONRPC.INVALID_PARAMS,
+    message: "An argument does not have the type the tool's input schema declares.",
+  },
   RAMPART_SSRF_BLOCKED: {
     http: 502,
     rpc: JSONRPC.SERVER_ERROR - 15,
     message: 'A URL the upstream pointed Rampart to is not allowed (scheme, address or redirect).',
+  },
+  // Rate limits. `data.rule` names the rule, `data.retryAfterSeconds` when to try again (HTTP Retry-After too).
+  RAMPART_RATE_LIMITED: {
+    http: 429,
+    rpc: JSONRPC.SERVER_ERROR - 17,
+    message: 'Too many requests; try again later.',
   },
 } as const satisfies Record<string, Entry>;
 

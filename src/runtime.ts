@@ -14,10 +14,15 @@ import { Authenticator } from './auth/authenticator.ts';
 import { metadataPaths, protectedResourceMetadata } from './auth/metadata.ts';
 import { RevocationList } from './auth/revocations.ts';
 import type { RampartConfig } from './config/schema.ts';
+import type { CallTarget, DownstreamCall } from './core/call.ts';
 import { Gateway } from './core/gateway.ts';
 import { createTokenSigner } from './core/signed-token.ts';
-import type { EventPayloads, Guard, RequestEvent } from './guards/pipeline.ts';
+import { RampartError } from './errors.ts';
+import { type ApprovalRequester, createApprovalFlow } from './guards/approval-flow.ts';
+import type { EventPayloads, EventSink, Guard, RequestEvent } from './guards/pipeline.ts';
 import { Pipeline } from './guards/pipeline.ts';
+import { createPolicyGuard, serverTarget } from './guards/policy-guard.ts';
+import { rateLimitGuard } from './guards/rate-limit-guard.ts';
 import { createHostOriginPolicy } from './ingress/host-origin.ts';
 import { HttpIngress } from './ingress/http-server.ts';
 import { ListenHub } from './ingress/listen-hub.ts';
@@ -28,6 +33,8 @@ import type { Logger } from './monitor/logger.ts';
 import { createMetrics } from './monitor/metrics.ts';
 import { listenMetrics } from './monitor/metrics-route.ts';
 import { createTracing, passthroughTracing, type Tracing } from './monitor/tracing.ts';
+import type { PolicyAction } from './policy/mcp-schema.ts';
+import { PolicyService } from './policy/policy-service.ts';
 import { SqliteStore } from './store/sqlite-store.ts';
 import { type Authorizer, CallbackAuthorizer } from './upstream/credentials/authorizer.ts';
 import type { CredentialDeps } from './upstream/credentials/index.ts';
@@ -56,6 +63,8 @@ export interface RampartOptions {
    * audit log costs. No config key or CLI flag reaches this: `rampart serve` and `rampart stdio` always audit.
    */
   unaudited?: boolean;
+  /** The clock policies, rate limits and approvals read (tests freeze it). */
+  now?: () => number;
 }
 
 export class Rampart {
@@ -81,6 +90,10 @@ export class Rampart {
   /** Alerts of the anomaly rules and of the audit log: to the log, the audit log and the webhook. */
   readonly alerts: AlertHub;
   private readonly anomalies: AnomalyDetector | undefined;
+  /** The Cedar policy set in force (`policy` in the config); without it every routed call is allowed. */
+  readonly policies: PolicyService | undefined;
+  /** Where calls held for approval wait for a human (set with the policies). */
+  approvals: ApprovalRequester | undefined;
   /** URL of the metrics endpoint, when `metrics` is configured. */
   metricsUrl = '';
   private inflight = 0;
@@ -164,13 +177,29 @@ export class Rampart {
             }
           : { kind: 'pass' },
     };
-    this.pipeline = new Pipeline([auditGate, ...(options.guards ?? [])], sink);
+    this.policies = config.policy
+      ? new PolicyService(config.policy, {
+          log: this.log,
+          now: options.now ?? Date.now,
+          onReload: (next, previous) =>
+            void this.recordPolicyChange(next.digest, previous.digest, next.policies.length),
+        })
+      : undefined;
+    const policyGuards = this.policies ? [this.createPolicyGuard(this.policies, config, sink)] : [];
+    // Rate limits count before policies decide: refused attempts use up a caller's budget too.
+    const rateLimits =
+      config.rateLimits.length > 0 ? [rateLimitGuard(config.rateLimits, { now: options.now ?? Date.now })] : [];
+    this.pipeline = new Pipeline(
+      [auditGate, ...rateLimits, ...policyGuards, ...(options.guards ?? [])],
+      sink,
+    );
     this.sessions = new SessionStore(config.limits.maxSessions, config.limits.sessionIdleMs, (session) => {
       this.gateway.sessionClosed(session.id);
       for (const uri of session.subscriptions) this.gateway.releaseSubscription(uri);
     });
     this.listeners = new ListenHub(this.gateway, this.sessions);
     this.gateway.setHub(this.listeners);
+    if (this.policies) this.authorizeGateway(this.policies, sink);
     const track = <T>(work: Promise<T>) => this.track(work);
     this.ingress = new HttpIngress(
       {
@@ -233,6 +262,7 @@ export class Rampart {
       });
     }
     await this.recordConfigChange();
+    this.policies?.watch();
     if (this.config.tracing) {
       this.tracing = await createTracing({ ...this.config.tracing, log: this.log });
       this.pipeline.setTracing(this.tracing);
@@ -276,6 +306,100 @@ export class Rampart {
     this.ingress.setOauthCallback(OAUTH_CALLBACK_PATH, (query) => this.callback?.complete(query) ?? false);
     for (const upstream of this.gateway.upstreams) upstream.start();
     return this.url;
+  }
+
+  /** The policy guard, with its approval flow (calls a policy holds wait for a human there). */
+  private createPolicyGuard(policies: PolicyService, config: RampartConfig, sink: EventSink) {
+    void sink;
+    const flow = createApprovalFlow({
+      broker: {
+        request: (input) => {
+          if (!this.approvals) return Promise.reject(new RampartError('RAMPART_APPROVAL_UNAVAILABLE'));
+          return this.approvals.request(input);
+        },
+      },
+      audit: () => this.audit,
+      log: this.log,
+      timeoutMs: config.policy?.approvals.timeoutMs ?? 300_000,
+      elicitation: config.policy?.approvals.elicitation ?? true,
+    });
+    return createPolicyGuard(policies, flow);
+  }
+
+  /**
+   * The places the gateway asks the same policies: list items (visible unless every call of them is denied),
+   * server-to-client requests (`sample`, `elicit`, `roots` on the sending server; refused ones are recorded),
+   * resource subscriptions of listen streams, and the tools' input schemas that type `context.arguments`.
+   */
+  private authorizeGateway(policies: PolicyService, sink: EventSink): void {
+    const actionOf: Record<string, PolicyAction> = {
+      'sampling/createMessage': 'sample',
+      'elicitation/create': 'elicit',
+      'roots/list': 'roots',
+    };
+    this.gateway.setAuthorizer({
+      visible: (call: DownstreamCall, target: CallTarget) => policies.visible(call, target),
+      serverRequest: async (call: DownstreamCall, server: string, method: string) => {
+        const action = actionOf[method];
+        if (action === undefined) throw new RampartError('RAMPART_METHOD_NOT_FOUND');
+        const decision = policies.decide(call, action, serverTarget(server));
+        if (decision.effect === 'allow') return;
+        const ruleIds = decision.policies.map((id) => `policy:${id}`);
+        await sink.record({
+          time: new Date().toISOString(),
+          requestId: String(call.id),
+          sessionId: call.sessionId,
+          principal: call.principal && {
+            issuer: call.principal.issuer,
+            subject: call.principal.subject,
+            clientId: call.principal.clientId,
+            agent: call.principal.agent,
+            tenant: call.principal.tenant,
+            binding: call.principal.binding,
+          },
+          era: call.era,
+          server,
+          method,
+          name: undefined,
+          decision: 'denied',
+          code: 'RAMPART_POLICY_DENIED',
+          ruleIds: ruleIds.length > 0 ? ruleIds : ['policy:default-deny'],
+          timings: { totalMs: 0 },
+        });
+        throw new RampartError('RAMPART_POLICY_DENIED', decision.reason, {
+          policies: decision.policies,
+          reason: decision.reason,
+        });
+      },
+    });
+    this.gateway.catalog.onFetched = (server, kind, items) => {
+      if (kind !== 'tools' && kind !== 'prompts') return;
+      try {
+        policies.noteCatalog(server, kind, items);
+      } catch (err) {
+        this.log.error('re-validating policies failed', { error: String(err) });
+      }
+    };
+    this.listeners.authorizeSubscriptions = async (call, uris) => {
+      const allowed: string[] = [];
+      for (const uri of uris) {
+        const target = await this.gateway.resourceTargetOf(uri, call.signal);
+        if (target && policies.decide(call, 'subscribe', target).effect === 'allow') allowed.push(uri);
+      }
+      return allowed;
+    };
+  }
+
+  /** A hot-reloaded policy set is a `config_changed` audit event (digests of the new and the previous set). */
+  private async recordPolicyChange(digest: string, previous: string, count: number): Promise<void> {
+    try {
+      await this.audit?.append({
+        decision: 'config_changed',
+        detail: { policy: { sha256: digest, previousSha256: previous, policies: count } },
+      });
+    } catch (err) {
+      this.log.error('recording the policy change failed', { error: String(err) });
+    }
   }
 
   /** Resolves once every upstream finished its first connection attempt successfully or the timeout passed. */
@@ -324,6 +448,7 @@ export class Rampart {
     await this.gateway.close();
     this.ingress.closeAllConnections();
     this.revocations?.close();
+    this.policies?.close();
     this.metricsServer?.close();
     await this.closeRecording();
     this.store.close();

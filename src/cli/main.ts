@@ -4,6 +4,7 @@ import { ConfigError } from '../config/config-error.ts';
 import { renderConfigReference } from '../config/docs.ts';
 import { writeStarterConfig } from '../config/starter.ts';
 import { alertsCommand } from './alerts.ts';
+import { approvalsCommand } from './approvals.ts';
 import { auditCommand } from './audit.ts';
 import { revoke } from './revoke.ts';
 import { serve } from './serve.ts';
@@ -22,12 +23,15 @@ Commands:
                              check, prove, export or read the tamper-evident audit log; erase a subject's payloads
   alerts [--config FILE] [--since T] [--severity S] [--rule R] [--json] [--limit N]
                              list the anomaly alerts recorded in the audit log, newest first
+  approvals list|approve|deny [ID] [--config FILE] [--json] [--all] [--reason TEXT] [--approver NAME]
+                             list the calls held for human approval, or approve or deny one
 `;
 
 async function main(argv: string[]): Promise<number> {
-  // `audit` and `alerts` parse their own options (--file, --out, --since, ...).
+  // `audit`, `alerts` and `approvals` parse their own options (--file, --out, --since, ...).
   if (argv[0] === 'audit') return auditCommand(argv.slice(1), undefined);
   if (argv[0] === 'alerts') return alertsCommand(argv.slice(1));
+  if (argv[0] === 'approvals') return approvalsCommand(argv.slice(1));
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,

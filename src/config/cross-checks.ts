@@ -52,3 +52,15 @@ export function checkServerNames(config: RampartConfig): ConfigProblem[] {
 function exposedNamespace(server: ServerConfig): string {
   return server.namespace ?? server.name;
 }
+
+/** The admin API authenticates approvers with access tokens, so it cannot run without `auth`. */
+export function checkAdminNeedsAuth(config: RampartConfig): ConfigProblem[] {
+  if (config.admin === undefined || config.auth !== undefined) return [];
+  return [
+    {
+      path: ['admin'],
+      message:
+        'the admin API needs `auth`: approvers authenticate with access tokens carrying admin.requiredScope (there are no static admin credentials)',
+    },
+  ];
+}

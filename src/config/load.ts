@@ -5,7 +5,7 @@ import type { Document } from 'yaml';
 import { LineCounter, parseDocument } from 'yaml';
 import type { ConfigIssue } from './config-error.ts';
 import { ConfigError } from './config-error.ts';
-import { checkServerNames } from './cross-checks.ts';
+import { checkAdminNeedsAuth, checkServerNames } from './cross-checks.ts';
 import { resolveConfigPaths } from './resolve-paths.ts';
 import type { RampartConfig } from './schema.ts';
 import { configSchema } from './schema.ts';
@@ -36,7 +36,7 @@ export function parseConfigText(text: string, fileName: string): RampartConfig {
   }
   const result = configSchema.safeParse(input);
   if (!result.success) throw invalid(problemsFromZodIssues(result.error.issues, input));
-  const crossProblems = checkServerNames(result.data);
+  const crossProblems = [...checkServerNames(result.data), ...checkAdminNeedsAuth(result.data)];
   if (crossProblems.length > 0) throw invalid(crossProblems);
   return resolveConfigPaths(result.data, dirname(resolve(fileName)));
 }

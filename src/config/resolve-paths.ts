@@ -3,11 +3,14 @@ import { isAbsolute, resolve } from 'node:path';
 import type { RampartConfig } from './schema.ts';
 import { isStdioServer } from './schema.ts';
 
-/** Makes `stateDir` and each stdio server's `cwd` absolute against the config file's directory. */
+/** Makes `stateDir`, policy files and each stdio server's `cwd` absolute against the config file's directory. */
 export function resolveConfigPaths(config: RampartConfig, configDir: string): RampartConfig {
   return {
     ...config,
     stateDir: resolveAgainst(configDir, config.stateDir),
+    ...(config.policy
+      ? { policy: { ...config.policy, files: config.policy.files.map((f) => resolveAgainst(configDir, f)) } }
+      : {}),
     servers: config.servers.map((server) =>
       // A missing cwd means "the config file's directory"; filling it in here keeps that rule in one place.
       isStdioServer(server) ? { ...server, cwd: resolveAgainst(configDir, server.cwd ?? '.') } : server,

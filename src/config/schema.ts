@@ -1,9 +1,12 @@
 // The one source of truth for every configuration option. docs/configuration.md is generated from the
 // `.describe()` texts below (`npm run docs:config`) and a test fails when the two drift apart.
 import { z } from 'zod';
+import { adminSchema } from './admin-schema.ts';
 import { alertsSchema } from './alerts-schema.ts';
 import { auditSchema, tracingSchema } from './audit-schema.ts';
 import { authSchema, tlsSchema, upstreamCredentialSchema } from './auth-schema.ts';
+import { policySchema } from './policy-schema.ts';
+import { rateLimitsSchema } from './rate-limits-schema.ts';
 
 const serverName = z
   .string()
@@ -223,6 +226,8 @@ export const configSchema = z
     }),
     security: security.default({ allowedHosts: [], allowedOrigins: [] }),
     auth: authSchema.optional(),
+    policy: policySchema.optional(),
+    rateLimits: rateLimitsSchema.default([]),
     tls: tlsSchema.optional(),
     log: log.default({ level: 'info' }),
     audit: auditSchema.default({
@@ -234,6 +239,7 @@ export const configSchema = z
       sinks: [],
     }),
     tracing: tracingSchema.optional(),
+    admin: adminSchema.optional(),
     alerts: alertsSchema.prefault({}),
     metrics: z
       .strictObject({

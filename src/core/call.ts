@@ -7,8 +7,29 @@ import type { RequestSpan } from '../monitor/tracing.ts';
 import type { JsonObject, JsonRpcId, JsonRpcNotification } from './jsonrpc.ts';
 import type { Era } from './protocol.ts';
 
+/** What a routed request acts on, as the gateway resolved it (for authorization). */
+export type CallTarget =
+  | { kind: 'tool' | 'prompt'; server: string; exposedName: string; item: JsonObject }
+  | {
+      kind: 'resource';
+      server: string;
+      uri: string;
+      /** The URI as the upstream names it. */
+      upstreamUri: string;
+      mimeType: string | undefined;
+      /** The upstream's templates this URI matches. */
+      templates: { own: string; exposed: string }[];
+    }
+  | { kind: 'resourceTemplate'; server: string; uriTemplate: string; upstreamUriTemplate: string };
+
 export interface CallTrace {
   server: string | undefined;
+  /** Set by the gateway's route: the tool, prompt or resource (exposed names) the request acts on. */
+  target?: CallTarget | undefined;
+  /** The client's address (HTTP), for `context.sourceAddress`. */
+  remoteAddress?: string | undefined;
+  /** The policy set digest and decision that let this request through (recorded in its audit event). */
+  policy?: { digest: string; effect: string } | undefined;
   /** The routed tool's annotations from the upstream's catalog (hints for anomaly rules, never trusted for policy). */
   annotations?: JsonObject | undefined;
   headers?: HeaderBag | undefined;

@@ -36,6 +36,8 @@ export class Catalog {
   /** Bumped by every invalidation: a fetch that started before it must neither be joined nor cached. */
   private readonly generations = new Map<string, number>();
   private readonly now: () => number;
+  /** Told about every list fetched from an upstream (policies type `context.arguments` from the tools' schemas). */
+  onFetched: ((server: string, kind: ListKind, items: readonly JsonObject[]) => void) | undefined;
 
   constructor(now: () => number = Date.now) {
     this.now = now;
@@ -59,8 +61,10 @@ export class Catalog {
     let pending = this.inflight.get(key);
     if (!pending || pending.generation !== generation) {
       const items = this.fetchAll(upstream, kind).then((fetched) => {
-        if ((this.generations.get(key) ?? 0) === generation)
+        if ((this.generations.get(key) ?? 0) === generation) {
           this.cache.set(key, { items: fetched, fetchedAt: this.now() });
+          this.onFetched?.(upstream.name, kind, fetched);
+        }
         return fetched;
       });
       pending = { generation, items };

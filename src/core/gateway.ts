@@ -6,7 +6,7 @@ import { RampartError } from '../errors.ts';
 import type { Logger } from '../monitor/logger.ts';
 import type { OutgoingCall } from '../upstream/rpc-peer.ts';
 import type { CallOptions, Upstream, UpstreamListener } from '../upstream/upstream.ts';
-import { type DownstreamCall, isLogLevel, logLevelPasses } from './call.ts';
+import { type CallTarget, type DownstreamCall, isLogLevel, logLevelPasses } from './call.ts';
 import { Catalog, LIST_METHODS, type ListKind } from './catalog.ts';
 import {
   isObject,
@@ -20,6 +20,7 @@ import { exposeName, exposeUri, type Namespacing, ownName, ownUri, uriNamespace 
 import { paramHeaderMismatch } from './param-headers.ts';
 import { META_SERVER_INFO, MODERN_VERSIONS, RAMPART_INFO, TASKS_EXTENSION } from './protocol.ts';
 import type { TokenSigner } from './signed-token.ts';
+import { matchesTemplate } from './uri-template.ts';
 
 const MAX_INPUT_ROUNDS = 16;
 /** At most 50 progress notifications per second per request reach the client. */
@@ -40,6 +41,17 @@ const CAPABILITY_FOR_REQUEST: Record<string, string> = {
 export interface DownstreamHub {
   listChanged(kind: 'tools' | 'prompts' | 'resources'): void;
   resourceUpdated(exposedUri: string, params: JsonObject): void;
+}
+
+/**
+ * Authorization as the gateway asks for it where the pipeline's request guards cannot: per item of a merged list
+ * and per server-to-client request. The same policies decide calls in the request guard.
+ */
+export interface GatewayAuthorizer {
+  /** True when the caller may see this item (some call of it is not denied). */
+  visible(call: DownstreamCall, target: CallTarget): boolean;
+  /** Resolves when the upstream may send this request to the caller's client; throws RampartError otherwise. */
+  serverRequest(call: DownstreamCall, server: string, method: string): Promise<void>;
 }
 
 /** Who a request belongs to, carried on the upstream call so server-to-client traffic finds its way back. */
@@ -65,6 +77,7 @@ export class Gateway implements UpstreamListener {
   private readonly subscriptions = new Map<string, number>();
   private readonly sessionLogLevels = new Map<string, string>();
   private hub: DownstreamHub | undefined;
+  private authorizer: GatewayAuthorizer | undefined;
 
   constructor(options: GatewayOptions) {
     this.options = options;
@@ -79,6 +92,10 @@ export class Gateway implements UpstreamListener {
 
   setHub(hub: DownstreamHub): void {
     this.hub = hub;
+  }
+
+  setAuthorizer(authorizer: GatewayAuthorizer): void {
+    this.authorizer = authorizer;
   }
 
   async close(): Promise<void> {
@@ -199,12 +216,26 @@ export class Gateway implements UpstreamListener {
         break;
       case 'resources/read':
         route = this.resolveUri(call, 'uri');
+        call.trace.target = await this.resourceTarget(
+          route.upstream,
+          String(call.params?.['uri']),
+          call.signal,
+        );
         break;
-      case 'resources/subscribe':
+      case 'resources/subscribe': {
+        const uri = call.params?.['uri'];
+        const found = typeof uri === 'string' ? this.tryResolveUri(uri) : undefined;
+        if (found) {
+          call.trace.server = found.upstream.name;
+          call.trace.target = await this.resourceTarget(found.upstream, uri as string, call.signal);
+        }
+        return (params) => this.subscription({ ...call, params });
+      }
       case 'resources/unsubscribe':
         return (params) => this.subscription({ ...call, params });
       case 'completion/complete':
         route = this.resolveCompletion(call);
+        call.trace.target = await this.completionTarget(route.upstream, call);
         break;
       case 'tasks/get':
       case 'tasks/update':
@@ -321,6 +352,7 @@ export class Gateway implements UpstreamListener {
     const capability = CAPABILITY_FOR_REQUEST[request.method];
     if (capability === undefined) throw new RampartError('RAMPART_METHOD_NOT_FOUND');
     requireClientCapability(owner.call, request.method, request.params);
+    await this.authorizer?.serverRequest(owner.call, upstream.name, request.method);
     if (owner.exchange) return owner.exchange.requestInput(request.method, request.params, signal);
     if (!owner.call.sendRequest) throw new RampartError('RAMPART_MISSING_CLIENT_CAPABILITY');
     return owner.call.sendRequest(request.method, request.params, signal);
@@ -375,9 +407,10 @@ export class Gateway implements UpstreamListener {
         if (upstream.status === 'starting') await upstream.whenReady(call.signal).catch(() => undefined);
         if (upstream.status !== 'ready' || !this.catalog.supports(upstream, kind)) return [];
         try {
-          return (await this.catalog.list(upstream, kind, call.signal)).map((item) =>
+          const items = (await this.catalog.list(upstream, kind, call.signal)).map((item) =>
             this.exposeItem(kind, upstream, item),
           );
+          return await this.visibleItems(call, kind, upstream, items);
         } catch (err) {
           this.options.log.warn('list from upstream failed; omitted', {
             server: upstream.name,
@@ -396,6 +429,129 @@ export class Gateway implements UpstreamListener {
       result['nextCursor'] = this.options.signer.sign('cursor', { k: kind, o: offset + size });
     }
     return result;
+  }
+
+  /** The items of one upstream's list the caller may use (the same policies decide their calls). */
+  private async visibleItems(
+    call: DownstreamCall,
+    kind: ListKind,
+    upstream: Upstream,
+    items: JsonObject[],
+  ): Promise<JsonObject[]> {
+    const authorizer = this.authorizer;
+    if (!authorizer) return items;
+    const server = upstream.name;
+    const templates = kind === 'resources' ? await this.templatesOf(upstream, call.signal) : [];
+    return items.filter((item) => {
+      switch (kind) {
+        case 'tools':
+        case 'prompts':
+          return authorizer.visible(call, {
+            kind: kind === 'tools' ? 'tool' : 'prompt',
+            server,
+            exposedName: String(item['name']),
+            item,
+          });
+        case 'resources': {
+          const uri = String(item['uri']);
+          const own = ownUri(this.ns(upstream), uri) ?? uri;
+          return authorizer.visible(call, {
+            kind: 'resource',
+            server,
+            uri,
+            upstreamUri: own,
+            mimeType: typeof item['mimeType'] === 'string' ? item['mimeType'] : undefined,
+            templates: templates.filter((t) => matchesTemplate(own, t.own)),
+          });
+        }
+        case 'resourceTemplates': {
+          const uriTemplate = String(item['uriTemplate']);
+          return authorizer.visible(call, {
+            kind: 'resourceTemplate',
+            server,
+            uriTemplate,
+            upstreamUriTemplate: ownUri(this.ns(upstream), uriTemplate) ?? uriTemplate,
+          });
+        }
+        default:
+          return false;
+      }
+    });
+  }
+
+  /**
+   * The upstream's resource templates, as it names them and as clients see them. Matching uses the upstream's own
+   * URIs: in an exposed URI the upstream's `/` is percent-encoded, so `{name}` would match across segments.
+   */
+  private async templatesOf(
+    upstream: Upstream,
+    signal: AbortSignal,
+  ): Promise<{ own: string; exposed: string }[]> {
+    if (!this.catalog.supports(upstream, 'resourceTemplates')) return [];
+    try {
+      const templates = await this.catalog.list(upstream, 'resourceTemplates', signal);
+      return templates.map((t) => {
+        const own = String(t['uriTemplate']);
+        return { own, exposed: exposeUri(this.ns(upstream), own) };
+      });
+    } catch {
+      return [];
+    }
+  }
+
+  /** The resource an exposed URI names, as policies see it; undefined when no upstream serves it. */
+  async resourceTargetOf(exposedUri: string, signal: AbortSignal): Promise<CallTarget | undefined> {
+    const found = this.tryResolveUri(exposedUri);
+    return found ? this.resourceTarget(found.upstream, exposedUri, signal) : undefined;
+  }
+
+  /** A resource as policies see it: its exposed URI, its server and the templates it matches. */
+  private async resourceTarget(
+    upstream: Upstream,
+    exposedUri: string,
+    signal: AbortSignal,
+  ): Promise<CallTarget> {
+    const own = ownUri(this.ns(upstream), exposedUri) ?? exposedUri;
+    const templates = (await this.templatesOf(upstream, signal)).filter((t) => matchesTemplate(own, t.own));
+    let mimeType: string | undefined;
+    if (this.catalog.supports(upstream, 'resources')) {
+      const listed = await this.catalog.list(upstream, 'resources', signal).catch(() => []);
+      const item = listed.find((r) => r['uri'] === own);
+      if (item && typeof item['mimeType'] === 'string') mimeType = item['mimeType'];
+    }
+    return {
+      kind: 'resource',
+      server: upstream.name,
+      uri: exposedUri,
+      upstreamUri: own,
+      mimeType,
+      templates,
+    };
+  }
+
+  /** What a completion refers to: a prompt, a resource template (when the URI is one) or a resource. */
+  private async completionTarget(upstream: Upstream, call: DownstreamCall): Promise<CallTarget> {
+    const ref = call.params?.['ref'] as JsonObject;
+    if (ref['type'] === 'ref/prompt') {
+      const exposedName = String(ref['name']);
+      return {
+        kind: 'prompt',
+        server: upstream.name,
+        exposedName,
+        item: { name: ownName(this.ns(upstream), exposedName) ?? exposedName },
+      };
+    }
+    const uri = String(ref['uri']);
+    const template = (await this.templatesOf(upstream, call.signal)).find((t) => t.exposed === uri);
+    if (template) {
+      return {
+        kind: 'resourceTemplate',
+        server: upstream.name,
+        uriTemplate: uri,
+        upstreamUriTemplate: template.own,
+      };
+    }
+    return this.resourceTarget(upstream, uri, call.signal);
   }
 
   private exposeItem(kind: ListKind, upstream: Upstream, item: JsonObject): JsonObject {
@@ -423,6 +579,12 @@ export class Gateway implements UpstreamListener {
       if (item) {
         if (kind === 'tools' && call.era === 'modern') this.checkParamHeaders(call, item);
         if (kind === 'tools' && isObject(item['annotations'])) call.trace.annotations = item['annotations'];
+        call.trace.target = {
+          kind: kind === 'tools' ? 'tool' : 'prompt',
+          server: upstream.name,
+          exposedName: exposed,
+          item,
+        };
         return { upstream, rewrite: (params) => ({ ...params, name: own }) };
       }
     }

@@ -35,10 +35,20 @@ export const PHASES = [
 export type Phase = (typeof PHASES)[number];
 export type GuardPhase = 'authenticate' | 'request' | 'response';
 
+/** `ruleIds` name what decided (e.g. the policies that permitted a call), recorded in the request's event. */
 export type GuardResult =
-  | { kind: 'pass' }
-  | { kind: 'mutate'; value: JsonObject }
-  | { kind: 'deny'; code: ErrorCode; ruleId: string; reason: string };
+  | { kind: 'pass'; ruleIds?: readonly string[] }
+  | { kind: 'mutate'; value: JsonObject; ruleIds?: readonly string[] }
+  | {
+      kind: 'deny';
+      code: ErrorCode;
+      ruleId: string;
+      reason: string;
+      /** Further rules that decided, recorded after `ruleId`. */
+      ruleIds?: readonly string[];
+      /** Extra fields of the JSON-RPC error's `data` (safe to show to the caller). */
+      data?: Record<string, unknown>;
+    };
 
 export interface GuardContext {
   readonly call: DownstreamCall;
@@ -180,7 +190,11 @@ export class Pipeline {
     } catch (err) {
       const denied = err instanceof GuardDenied;
       decision = denied ? 'denied' : 'errored';
-      code = err instanceof PeerError ? `upstream:${err.error.code}` : toRampartError(err).code;
+      code = denied
+        ? err.error.code
+        : err instanceof PeerError
+          ? `upstream:${err.error.code}`
+          : toRampartError(err).code;
       failure = { error: denied ? err.error : err };
     }
     timings.totalMs = this.now() - started;
@@ -242,10 +256,13 @@ export class Pipeline {
         };
       }
       if (result.kind === 'mutate') current = result.value;
+      if (result.kind === 'deny') ruleIds.push(result.ruleId);
+      if (result.ruleIds) ruleIds.push(...result.ruleIds);
       if (result.kind === 'deny') {
-        ruleIds.push(result.ruleId);
         timings[phase] = this.now() - start;
-        throw new GuardDenied(new RampartError(result.code, result.reason, { ruleId: result.ruleId }));
+        throw new GuardDenied(
+          new RampartError(result.code, result.reason, { ...result.data, ruleId: result.ruleId }),
+        );
       }
     }
     timings[phase] = this.now() - start;

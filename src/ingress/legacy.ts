@@ -19,7 +19,7 @@ import { LATEST_LEGACY_VERSION, LEGACY_VERSIONS, MODERN_VERSIONS, RAMPART_INFO }
 import { RampartError } from '../errors.ts';
 import type { Pipeline } from '../guards/pipeline.ts';
 import { header } from './headers.ts';
-import { errorOf, replyError } from './reply.ts';
+import { errorOf, replyError, retryAfterHeader } from './reply.ts';
 import { type Channel, ResponseChannel } from './response-channel.ts';
 import type { LegacySession, SessionStore } from './sessions.ts';
 
@@ -119,6 +119,7 @@ async function initialize(
   );
   const call = legacyCall(request, session, new ResponseChannel(res), new AbortController().signal, auth);
   call.trace.headers = res.req?.headers;
+  call.trace.remoteAddress = res.req?.socket.remoteAddress;
   let result: JsonObject;
   try {
     result = await deps.pipeline.run(call, async () => async () => {
@@ -154,6 +155,7 @@ async function dispatch(
   session.inflight.set(request.id, controller);
   const call = legacyCall(request, session, channel, controller.signal, auth);
   call.trace.headers = res.req?.headers;
+  call.trace.remoteAddress = res.req?.socket.remoteAddress;
   try {
     const result = await deps.track(deps.pipeline.run(call, () => routeLegacy(call, session, deps)));
     channel.finish(success(request.id, result));
@@ -163,7 +165,9 @@ async function dispatch(
       channel.end();
       return;
     }
-    channel.finish(failure(request.id, errorOf(err)));
+    // Legacy answers errors with HTTP 200; a rate limit still tells the client when to retry.
+    const error = errorOf(err);
+    channel.finish(failure(request.id, error), 200, retryAfterHeader(error));
   } finally {
     session.inflight.delete(request.id);
   }

@@ -23,13 +23,15 @@ export class ListenHub implements DownstreamHub {
   private readonly gateway: Gateway;
   private readonly sessions: SessionStore;
   private readonly detached = new Set<LegacySession>();
+  /** Keeps the resource URIs the caller may subscribe to (policy); all of them without one. */
+  authorizeSubscriptions: ((call: DownstreamCall, uris: string[]) => Promise<string[]>) | undefined;
 
   constructor(gateway: Gateway, sessions: SessionStore) {
     this.gateway = gateway;
     this.sessions = sessions;
   }
 
-  open(call: DownstreamCall, channel: Channel): void {
+  async open(call: DownstreamCall, channel: Channel): Promise<void> {
     const filter = isObject(call.params?.['notifications']) ? call.params['notifications'] : {};
     const caps = this.gateway.capabilities();
     const resourcesCap = isObject(caps['resources']) ? caps['resources'] : undefined;
@@ -43,7 +45,11 @@ export class ListenHub implements DownstreamHub {
     };
     const requested = Array.isArray(filter['resourceSubscriptions']) ? filter['resourceSubscriptions'] : [];
     if (resourcesCap?.['subscribe'] === true) {
-      for (const uri of requested) if (typeof uri === 'string') listener.uris.add(uri);
+      const uris = requested.filter((uri): uri is string => typeof uri === 'string');
+      // Refused URIs are left out of the acknowledgement, as the spec does for URIs a server cannot watch.
+      const allowed = this.authorizeSubscriptions ? await this.authorizeSubscriptions(call, uris) : uris;
+      for (const uri of allowed) listener.uris.add(uri);
+      if (call.signal.aborted || channel.closed) return;
     }
     const acknowledged: JsonObject = {};
     if (listener.tools) acknowledged['toolsListChanged'] = true;

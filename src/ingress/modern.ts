@@ -28,7 +28,7 @@ import { RampartError } from '../errors.ts';
 import type { Pipeline } from '../guards/pipeline.ts';
 import { header } from './headers.ts';
 import type { ListenHub } from './listen-hub.ts';
-import { errorOf } from './reply.ts';
+import { errorOf, retryAfterHeader } from './reply.ts';
 import { type Channel, ResponseChannel } from './response-channel.ts';
 
 /** Modern errors that the transport answers at the HTTP level too, whether Rampart or the upstream raised them. */
@@ -38,6 +38,16 @@ const MODERN_ERROR_STATUS: Record<number, number> = {
   [-32022]: 400,
   [-32601]: 404,
 };
+/** Rampart errors with their own HTTP status, keyed by the stable `data.code` (JSON-RPC codes are shared). */
+const MODERN_RAMPART_STATUS: ReadonlyMap<unknown, number> = new Map([['RAMPART_RATE_LIMITED', 429]]);
+
+/** Answers a failed modern request: an HTTP status for the errors that have one, Retry-After when known. */
+function finishError(channel: Channel, id: JsonRpcRequest['id'], error: ReturnType<typeof errorOf>): void {
+  const stable = isObject(error.data) ? error.data['code'] : undefined;
+  const status = MODERN_RAMPART_STATUS.get(stable) ?? MODERN_ERROR_STATUS[error.code] ?? 200;
+  channel.finish(failure(id, error), status, retryAfterHeader(error));
+}
+
 const CACHEABLE = new Set([
   'server/discover',
   'tools/list',
@@ -149,17 +159,17 @@ export async function handleModernPost(
   });
   const call = modernCall(request, version, channel, controller.signal, paramHeadersOf(req), auth);
   call.trace.headers = req.headers;
+  call.trace.remoteAddress = req.socket.remoteAddress;
   if (request.method === 'subscriptions/listen') {
     // Decided and recorded like every request (the stream opens upstream subscriptions); opened only once its
     // event is durable.
     try {
       await deps.pipeline.run(call, async () => async () => ({}));
     } catch (err) {
-      const error = errorOf(err);
-      channel.finish(failure(request.id, error), MODERN_ERROR_STATUS[error.code] ?? 200);
+      finishError(channel, request.id, errorOf(err));
       return;
     }
-    deps.listeners.open(call, channel);
+    await deps.listeners.open(call, channel);
     return;
   }
   try {
@@ -173,8 +183,7 @@ export async function handleModernPost(
     channel.finish(success(request.id, decorate(request.method, result)));
   } catch (err) {
     if (controller.signal.aborted) return; // the client closed the stream: nothing more may be sent
-    const error = errorOf(err);
-    channel.finish(failure(request.id, error), MODERN_ERROR_STATUS[error.code] ?? 200);
+    finishError(channel, request.id, errorOf(err));
   }
 }
 

@@ -16,7 +16,7 @@ export function replyError(
   }
   const error = toRampartError(err);
   const body = JSON.stringify(failure(id, error.toJsonRpc()));
-  const extra: Record<string, string> = { ...headers };
+  const extra: Record<string, string> = { ...headers, ...retryAfterHeader(error.toJsonRpc()) };
   if (error.code === 'RAMPART_METHOD_NOT_ALLOWED') extra['allow'] = 'GET, POST, DELETE';
   res.writeHead(error.http, {
     ...extra,
@@ -30,6 +30,14 @@ export function replyError(
 export function errorOf(err: unknown): { code: number; message: string; data?: unknown } {
   if (err instanceof PeerError) return err.error;
   return toRampartError(err).toJsonRpc();
+}
+
+/** A `Retry-After` header (seconds) for a JSON-RPC error whose data says when to retry (rate limits). */
+export function retryAfterHeader(error: { data?: unknown }): Record<string, string> {
+  const data = error.data;
+  if (typeof data !== 'object' || data === null) return {};
+  const seconds = (data as Record<string, unknown>)['retryAfterSeconds'];
+  return Number.isSafeInteger(seconds) && (seconds as number) >= 0 ? { 'retry-after': String(seconds) } : {};
 }
 
 export function isRampartError(err: unknown): err is RampartError {

@@ -7,7 +7,8 @@ import type { JsonRpcMessage } from '../core/jsonrpc.ts';
 export interface Channel {
   readonly closed: boolean;
   send(message: JsonRpcMessage): void;
-  finish(message: JsonRpcMessage, status?: number): void;
+  /** `headers` are added to a plain JSON response; a response already streaming has sent its headers. */
+  finish(message: JsonRpcMessage, status?: number, headers?: Record<string, string>): void;
   ping(): void;
   end(): void;
 }
@@ -53,8 +54,8 @@ export class ResponseChannel implements Channel {
     if (this.streaming && !this.closed) this.res.write(':\n\n');
   }
 
-  /** Sends the final message and ends the response. */
-  finish(message: JsonRpcMessage, status = 200): void {
+  /** Sends the final message and ends the response (`status` and `headers` only apply when not streaming). */
+  finish(message: JsonRpcMessage, status = 200, headers: Record<string, string> = {}): void {
     if (this.closed) return;
     this.ended = true;
     if (this.streaming) {
@@ -64,6 +65,7 @@ export class ResponseChannel implements Channel {
     const body = JSON.stringify(message);
     this.res.writeHead(status, {
       ...this.headers,
+      ...headers,
       'content-type': 'application/json',
       'content-length': Buffer.byteLength(body),
     });

@@ -132,7 +132,12 @@ function convert(value: unknown, schema: unknown, path: string, depth: number): 
     case 'array':
       if (!Array.isArray(value)) throw new ArgumentTypeError(path, 'an array');
       return value.flatMap((item, i) => {
-        const converted = convert(item, isObject(schema) ? schema['items'] : undefined, `${path}[${i}]`, depth + 1);
+        const converted = convert(
+          item,
+          isObject(schema) ? schema['items'] : undefined,
+          `${path}[${i}]`,
+          depth + 1,
+        );
         return converted === undefined ? [] : [converted];
       });
     case 'object': {
@@ -149,7 +154,8 @@ function convert(value: unknown, schema: unknown, path: string, depth: number): 
 function untyped(value: unknown, path: string, depth: number): CedarValue | undefined {
   if (typeof value === 'number') return Number.isInteger(value) ? long(value, path) : decimal(value, path);
   if (typeof value === 'string' || typeof value === 'boolean') return value;
-  if (Array.isArray(value)) return value.flatMap((item, i) => convert(item, undefined, `${path}[${i}]`, depth + 1) ?? []);
+  if (Array.isArray(value))
+    return value.flatMap((item, i) => convert(item, undefined, `${path}[${i}]`, depth + 1) ?? []);
   if (isObject(value)) return convertRecord(value, {}, path, depth);
   throw new ArgumentTypeError(path, 'JSON');
 }

@@ -64,7 +64,9 @@ export class LineIndex {
   }
 
   position(byteOffset: number): { line: number; column: number } {
-    const before = this.bytes.subarray(0, Math.max(0, Math.min(byteOffset, this.bytes.length))).toString('utf8');
+    const before = this.bytes
+      .subarray(0, Math.max(0, Math.min(byteOffset, this.bytes.length)))
+      .toString('utf8');
     const lines = before.split('\n');
     return { line: lines.length, column: [...lines.at(-1)!].length + 1 };
   }

@@ -121,8 +121,14 @@ export class PolicyEngine {
   /** Decides one request on the whole set in one Cedar call (the reference a sliced decision must equal). */
   decideWhole(request: PolicyRequest): PolicyDecision {
     const all = this.source.policies;
-    this.wholeSetId ??= this.preparseWhole('whole', all.map((p) => p.id));
-    this.wholeUnapprovedId ??= this.preparseWhole('whole-unapproved', all.filter((p) => !p.approval).map((p) => p.id));
+    this.wholeSetId ??= this.preparseWhole(
+      'whole',
+      all.map((p) => p.id),
+    );
+    this.wholeUnapprovedId ??= this.preparseWhole(
+      'whole-unapproved',
+      all.filter((p) => !p.approval).map((p) => p.id),
+    );
     const context: Record<string, CedarValue> = { ...request.context };
     if (request.arguments !== undefined) context['arguments'] = request.arguments;
     const evaluate = (setId: string | undefined) =>
@@ -171,7 +177,13 @@ export class PolicyEngine {
   private shape(request: PolicyRequest): Shape {
     const slice = this.slice(request);
     const context = project(request.context, slice.contextKeys);
-    const key = JSON.stringify([request.action, request.principal, request.resource, request.related, context]);
+    const key = JSON.stringify([
+      request.action,
+      request.principal,
+      request.resource,
+      request.related,
+      context,
+    ]);
     const known = this.shapes.get(key);
     if (known) {
       // Least recently used first: refresh this one.
@@ -181,7 +193,10 @@ export class PolicyEngine {
     }
     if (this.shapes.size >= MAX_SHAPES) this.evictOldest();
     const full = this.plan(request, context, slice.ids);
-    const unapproved = slice.unapprovedIds.length === slice.ids.length ? full : this.plan(request, context, slice.unapprovedIds);
+    const unapproved =
+      slice.unapprovedIds.length === slice.ids.length
+        ? full
+        : this.plan(request, context, slice.unapprovedIds);
     const shape: Shape = { full, unapproved };
     this.shapes.set(key, shape);
     return shape;
@@ -199,7 +214,12 @@ export class PolicyEngine {
   /** Partially evaluates the slice with the arguments unknown. */
   private plan(request: PolicyRequest, context: Record<string, CedarValue>, ids: readonly string[]): Plan {
     if (ids.length === 0) {
-      return { partial: 'deny', constant: this.denied([], 'No policy permits this request.'), slot: undefined, needsEntities: false };
+      return {
+        partial: 'deny',
+        constant: this.denied([], 'No policy permits this request.'),
+        slot: undefined,
+        needsEntities: false,
+      };
     }
     const partialContext: Record<string, CedarValue> = { ...context };
     if (request.action === 'call' || request.action === 'get') {
@@ -224,7 +244,12 @@ export class PolicyEngine {
       return { partial: 'deny', constant, slot: undefined, needsEntities: false };
     }
     if (response.nontrivialResiduals.length === 0) {
-      return { partial: response.decision, constant: this.constant(response), slot: undefined, needsEntities: false };
+      return {
+        partial: response.decision,
+        constant: this.constant(response),
+        slot: undefined,
+        needsEntities: false,
+      };
     }
     // Residuals: the satisfied policies (`when { true }`, so they are named as deciding again) and the ones that
     // still depend on the arguments, with `unknown("arguments")` read back from `context.arguments`.
@@ -243,7 +268,12 @@ export class PolicyEngine {
       const constant = this.denied([], 'The request could not be evaluated.', ['residual']);
       return { partial: 'deny', constant, slot: undefined, needsEntities: false };
     }
-    return { partial: response.decision, constant: undefined, slot, needsEntities: text.includes('"__entity"') || /"Var":"(principal|resource)"/.test(text) };
+    return {
+      partial: response.decision,
+      constant: undefined,
+      slot,
+      needsEntities: text.includes('"__entity"') || /"Var":"(principal|resource)"/.test(text),
+    };
   }
 
   private constant(response: cedar.ResidualResponse): PolicyDecision {
@@ -286,13 +316,23 @@ export class PolicyEngine {
     const erroredForbids = errored.filter((id) => this.byId.get(id)?.effect === 'forbid');
     if (erroredForbids.length > 0) return this.denied(erroredForbids, ERRORED_FORBID, errored);
     if (decision === 'allow') {
-      return { effect: 'allow', policies: diagnostics.reason, reason: '', errored, policyDigest: this.digest };
+      return {
+        effect: 'allow',
+        policies: diagnostics.reason,
+        reason: '',
+        errored,
+        policyDigest: this.digest,
+      };
     }
     const forbids = diagnostics.reason.map((id) => this.byId.get(id)!);
     return this.denied(diagnostics.reason, reasonOf(forbids, 'No policy permits this request.'), errored);
   }
 
-  private denied(policies: readonly string[], reason: string, errored: readonly string[] = []): PolicyDecision {
+  private denied(
+    policies: readonly string[],
+    reason: string,
+    errored: readonly string[] = [],
+  ): PolicyDecision {
     return { effect: 'deny', policies, reason, errored, policyDigest: this.digest };
   }
 

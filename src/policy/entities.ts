@@ -21,9 +21,17 @@ export function principalEntity(principal: Principal | undefined): CedarEntity {
   const parents = principal.groups.map((id) => ({ type: 'Group', id }));
   const common = { issuer: principal.issuer, roles: [...principal.roles], tenant: principal.tenant ?? '' };
   if (principal.clientId !== undefined && principal.subject === principal.clientId) {
-    return { uid: { type: 'Agent', id: principal.clientId }, attrs: { clientId: principal.clientId, ...common }, parents };
+    return {
+      uid: { type: 'Agent', id: principal.clientId },
+      attrs: { clientId: principal.clientId, ...common },
+      parents,
+    };
   }
-  return { uid: { type: 'User', id: principal.subject }, attrs: { subject: principal.subject, ...common }, parents };
+  return {
+    uid: { type: 'User', id: principal.subject },
+    attrs: { subject: principal.subject, ...common },
+    parents,
+  };
 }
 
 export interface ContextInput {
@@ -129,7 +137,8 @@ const NO_MARKS: ItemMarks = { labels: [], risk: 0 };
 /** The MCP defaults apply to hints a tool leaves out (2025-11-25 schema). */
 function annotationsOf(tool: JsonObject): Record<string, CedarValue> {
   const a = isObject(tool['annotations']) ? tool['annotations'] : {};
-  const flag = (name: string, fallback: boolean) => (typeof a[name] === 'boolean' ? (a[name] as boolean) : fallback);
+  const flag = (name: string, fallback: boolean) =>
+    typeof a[name] === 'boolean' ? (a[name] as boolean) : fallback;
   return {
     readOnlyHint: flag('readOnlyHint', false),
     destructiveHint: flag('destructiveHint', true),
@@ -139,7 +148,12 @@ function annotationsOf(tool: JsonObject): Record<string, CedarValue> {
 }
 
 /** A tool as its upstream lists it (own name), under its exposed name. */
-export function toolEntity(server: string, exposedName: string, tool: JsonObject, marks = NO_MARKS): CedarEntity {
+export function toolEntity(
+  server: string,
+  exposedName: string,
+  tool: JsonObject,
+  marks = NO_MARKS,
+): CedarEntity {
   return {
     uid: { type: 'Tool', id: exposedName },
     attrs: {
@@ -154,10 +168,21 @@ export function toolEntity(server: string, exposedName: string, tool: JsonObject
   };
 }
 
-export function promptEntity(server: string, exposedName: string, prompt: JsonObject, marks = NO_MARKS): CedarEntity {
+export function promptEntity(
+  server: string,
+  exposedName: string,
+  prompt: JsonObject,
+  marks = NO_MARKS,
+): CedarEntity {
   return {
     uid: { type: 'Prompt', id: exposedName },
-    attrs: { name: String(prompt['name'] ?? ''), exposedName, server, labels: [...marks.labels], risk: marks.risk },
+    attrs: {
+      name: String(prompt['name'] ?? ''),
+      exposedName,
+      server,
+      labels: [...marks.labels],
+      risk: marks.risk,
+    },
     parents: [{ type: 'Server', id: server }],
   };
 }
@@ -166,52 +191,38 @@ export function promptEntity(server: string, exposedName: string, prompt: JsonOb
 export function resourceEntity(
   server: string,
   uri: string,
+  upstreamUri: string,
   mimeType: string | undefined,
   templates: readonly string[],
   marks = NO_MARKS,
 ): CedarEntity {
   return {
     uid: { type: 'Resource', id: uri },
-    attrs: { uri, server, mimeType: mimeType ?? '', labels: [...marks.labels], risk: marks.risk },
+    attrs: {
+      uri,
+      upstreamUri,
+      server,
+      mimeType: mimeType ?? '',
+      labels: [...marks.labels],
+      risk: marks.risk,
+    },
     parents: [{ type: 'Server', id: server }, ...templates.map((id) => ({ type: 'ResourceTemplate', id }))],
   };
 }
 
-export function templateEntity(server: string, uriTemplate: string, marks = NO_MARKS): CedarEntity {
+export function templateEntity(
+  server: string,
+  uriTemplate: string,
+  upstreamUriTemplate: string,
+  marks = NO_MARKS,
+): CedarEntity {
   return {
     uid: { type: 'ResourceTemplate', id: uriTemplate },
-    attrs: { uriTemplate, server, labels: [...marks.labels], risk: marks.risk },
+    attrs: { uriTemplate, upstreamUriTemplate, server, labels: [...marks.labels], risk: marks.risk },
     parents: [{ type: 'Server', id: server }],
   };
 }
 
 export function catalogEntity(kind: string): CedarEntity {
   return { uid: { type: 'Catalog', id: kind }, attrs: {}, parents: [] };
-}
-
-/**
- * True when `uri` matches an RFC 6570 level-1/2 template: `{var}` stands for one path segment's worth of
- * characters (no `/`), `{+var}` and `{#var}` for anything.
- */
-export function matchesTemplate(uri: string, template: string): boolean {
-  let pattern = '^';
-  let i = 0;
-  while (i < template.length) {
-    const open = template.indexOf('{', i);
-    if (open === -1) {
-      pattern += escapeRegex(template.slice(i));
-      break;
-    }
-    pattern += escapeRegex(template.slice(i, open));
-    const close = template.indexOf('}', open);
-    if (close === -1) return false;
-    const expression = template.slice(open + 1, close);
-    pattern += expression.startsWith('+') || expression.startsWith('#') ? '.*' : '[^/?#]*';
-    i = close + 1;
-  }
-  return new RegExp(`${pattern}$`, 's').test(uri);
-}
-
-function escapeRegex(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

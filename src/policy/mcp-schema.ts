@@ -100,14 +100,17 @@ entity Prompt in [Server] {
   labels: Set<String>,
   risk: Long,
 };
+// uriTemplate and uri are what clients see (namespaced by Rampart); upstreamUri* are the server's own.
 entity ResourceTemplate in [Server] {
   uriTemplate: String,
+  upstreamUriTemplate: String,
   server: String,
   labels: Set<String>,
   risk: Long,
 };
 entity Resource in [Server, ResourceTemplate] {
   uri: String,
+  upstreamUri: String,
   server: String,
   mimeType: String,
   labels: Set<String>,

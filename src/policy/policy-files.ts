@@ -79,7 +79,13 @@ export function loadPolicyFiles(files: readonly string[], options: LoadOptions =
       source = read(file);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code ?? 'unreadable';
-      problems.push({ file, line: 0, column: 0, policyId: undefined, message: `cannot read the file (${code})` });
+      problems.push({
+        file,
+        line: 0,
+        column: 0,
+        policyId: undefined,
+        message: `cannot read the file (${code})`,
+      });
       continue;
     }
     const index = new LineIndex(source);
@@ -175,7 +181,13 @@ function validateAgainstSchema(
   for (const { policyId, error } of answer.validationErrors) {
     const problem = toProblem(policyId, error);
     // Tools come and go: an argument no tool declares yet is reported, and evaluates as absent (fail closed).
-    if (isUnknownArgument(policies.find((p) => p.id === policyId), error)) warnings.push(problem);
+    if (
+      isUnknownArgument(
+        policies.find((p) => p.id === policyId),
+        error,
+      )
+    )
+      warnings.push(problem);
     else problems.push(problem);
   }
   for (const { policyId, error } of answer.validationWarnings) warnings.push(toProblem(policyId, error));

@@ -56,7 +56,8 @@ function resourceMatcher(constraint: cedar.ResourceConstraint): (resource: Resou
       return inMatcher(constraint.entity);
     }
     case 'is': {
-      const within = constraint.in && 'entity' in constraint.in ? inMatcher(constraint.in.entity) : () => true;
+      const within =
+        constraint.in && 'entity' in constraint.in ? inMatcher(constraint.in.entity) : () => true;
       return (r) => r.type === constraint.entity_type && within(r);
     }
   }

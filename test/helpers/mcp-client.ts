@@ -96,27 +96,40 @@ export class LegacyClient {
   initializeResult: Record<string, unknown> | undefined;
   private nextId = 1;
   private readonly capabilities: Record<string, unknown>;
+  /** Sent with every request, initialize included (e.g. an Authorization header). */
+  private readonly extraHeaders: Record<string, string>;
 
-  constructor(url: string, capabilities: Record<string, unknown> = {}) {
+  constructor(
+    url: string,
+    capabilities: Record<string, unknown> = {},
+    extraHeaders: Record<string, string> = {},
+  ) {
     this.url = url;
     this.capabilities = capabilities;
+    this.extraHeaders = extraHeaders;
   }
 
   headers(): Record<string, string> {
-    return this.sessionId ? { 'mcp-session-id': this.sessionId, 'mcp-protocol-version': LEGACY } : {};
+    return this.sessionId
+      ? { ...this.extraHeaders, 'mcp-session-id': this.sessionId, 'mcp-protocol-version': LEGACY }
+      : { ...this.extraHeaders };
   }
 
   async initialize(): Promise<Record<string, unknown>> {
-    const answer = await post(this.url, {
-      jsonrpc: '2.0',
-      id: 0,
-      method: 'initialize',
-      params: {
-        protocolVersion: LEGACY,
-        capabilities: this.capabilities,
-        clientInfo: { name: 'test', version: '1' },
+    const answer = await post(
+      this.url,
+      {
+        jsonrpc: '2.0',
+        id: 0,
+        method: 'initialize',
+        params: {
+          protocolVersion: LEGACY,
+          capabilities: this.capabilities,
+          clientInfo: { name: 'test', version: '1' },
+        },
       },
-    });
+      { headers: this.extraHeaders },
+    );
     if (answer.status !== 200 || !answer.response?.['result'])
       throw new Error(`initialize failed: ${answer.status} ${answer.text}`);
     this.sessionId = String(answer.headers['mcp-session-id']);

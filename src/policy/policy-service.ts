@@ -1,0 +1,282 @@
+// The policy set in force: loaded from the config's .cedar files, re-validated against the tools' real input
+// schemas as upstreams list them, and hot-reloaded when a file changes (a set with an error is rejected and the
+// previous one stays in force). It turns a downstream request into the Cedar request the engine decides.
+import { type FSWatcher, watch } from 'node:fs';
+import path from 'node:path';
+import type { PolicyConfig } from '../config/policy-schema.ts';
+import type { CallTarget, DownstreamCall } from '../core/call.ts';
+import { isObject, type JsonObject } from '../core/jsonrpc.ts';
+import type { Logger } from '../monitor/logger.ts';
+import { argumentsTypeOf, type CedarValue, cedarArguments } from './arguments.ts';
+import { type CedarEntity, type PolicyDecision, PolicyEngine, type PolicyRequest } from './engine.ts';
+import {
+  baseContext,
+  catalogEntity,
+  principalEntity,
+  promptEntity,
+  resourceEntity,
+  serverEntity,
+  templateEntity,
+  toolEntity,
+} from './entities.ts';
+import type { PolicyAction } from './mcp-schema.ts';
+import { formatProblem, loadPolicyFiles, PolicyLoadError, type PolicySetSource } from './policy-files.ts';
+
+export interface PolicyServiceOptions {
+  readonly log: Logger;
+  readonly now: () => number;
+  /** A new set took effect (hot reload); for the audit log. */
+  readonly onReload?: (next: PolicySetSource, previous: PolicySetSource) => void;
+  /** A changed set was rejected; the previous one stays. */
+  readonly onRejected?: (error: PolicyLoadError) => void;
+}
+
+/** Session labels a request carries (filled by toxic-flow tracking; empty until it exists). */
+export type SessionLabels = (call: DownstreamCall) => readonly string[];
+
+export class PolicyService {
+  private current: PolicyEngine;
+  private readonly config: PolicyConfig;
+  private readonly options: PolicyServiceOptions;
+  private readonly watchers: FSWatcher[] = [];
+  private reloadTimer: NodeJS.Timeout | undefined;
+  /** Input schemas of every listed tool and prompt by server, for typing `context.arguments` in validation. */
+  private readonly toolSchemas = new Map<string, unknown[]>();
+  private readonly promptSchemas = new Map<string, unknown[]>();
+  private argumentTypes = { tools: '{}', prompts: '{}' };
+  sessionLabels: SessionLabels = () => [];
+
+  /** Loads the files now; throws PolicyLoadError (file, line, column) when the set is invalid. */
+  constructor(config: PolicyConfig, options: PolicyServiceOptions) {
+    this.config = config;
+    this.options = options;
+    this.current = new PolicyEngine(this.load());
+    this.logWarnings(this.current.source);
+  }
+
+  get engine(): PolicyEngine {
+    return this.current;
+  }
+
+  /** Re-reads and re-validates the files; swaps the set in only when it has no error. */
+  reload(): boolean {
+    let next: PolicySetSource;
+    try {
+      next = this.load();
+    } catch (err) {
+      if (!(err instanceof PolicyLoadError)) throw err;
+      this.options.log.error('policy files rejected; the previous policies stay in force', {
+        problems: err.problems.map(formatProblem),
+      });
+      this.options.onRejected?.(err);
+      return false;
+    }
+    const previous = this.current.source;
+    this.logWarnings(next);
+    if (next.digest === previous.digest) return true;
+    this.current = new PolicyEngine(next);
+    this.options.log.info('policies reloaded', { policies: next.policies.length, sha256: next.digest });
+    this.options.onReload?.(next, previous);
+    return true;
+  }
+
+  /** Watches the policy files (and their directories, for editors that replace files) and reloads on change. */
+  watch(): void {
+    if (!this.config.watch || this.watchers.length > 0) return;
+    const names = new Set(this.config.files.map((f) => path.resolve(f)));
+    for (const dir of new Set([...names].map((f) => path.dirname(f)))) {
+      try {
+        const watcher = watch(dir, (_event, name) => {
+          if (name === null || names.has(path.join(dir, name.toString()))) this.scheduleReload();
+        });
+        watcher.on('error', (err) =>
+          this.options.log.warn('policy watch failed', { dir, error: String(err) }),
+        );
+        this.watchers.push(watcher);
+      } catch (err) {
+        this.options.log.warn('cannot watch policy directory', { dir, error: String(err) });
+      }
+    }
+  }
+
+  close(): void {
+    clearTimeout(this.reloadTimer);
+    for (const w of this.watchers) w.close();
+    this.watchers.length = 0;
+  }
+
+  /**
+   * Tools or prompts an upstream listed: their input schemas type `context.arguments` for validation. When the
+   * typing changes, the set is re-validated (and rejected, keeping the previous one, if a policy no longer fits).
+   */
+  noteCatalog(server: string, kind: 'tools' | 'prompts', items: readonly JsonObject[]): void {
+    if (kind === 'tools')
+      this.toolSchemas.set(
+        server,
+        items.map((t) => t['inputSchema']),
+      );
+    else this.promptSchemas.set(server, items.map(promptSchemaOf));
+    const tools = argumentsTypeOf([...this.toolSchemas.values()].flat());
+    const prompts = argumentsTypeOf([...this.promptSchemas.values()].flat());
+    if (tools.type === this.argumentTypes.tools && prompts.type === this.argumentTypes.prompts) return;
+    this.argumentTypes = { tools: tools.type, prompts: prompts.type };
+    if (tools.conflicts.length > 0) {
+      this.options.log.warn('tools declare these arguments with different types; policies cannot type them', {
+        arguments: tools.conflicts,
+      });
+    }
+    this.reload();
+  }
+
+  /** The decision for a routed request acting on `target` (arguments converted by the tool's input schema). */
+  decide(
+    call: DownstreamCall,
+    action: PolicyAction,
+    target: CallTarget | { kind: 'catalog'; name: string } | { kind: 'server'; server: string },
+  ): PolicyDecision {
+    return this.current.decide(this.request(call, action, target));
+  }
+
+  /** True when the caller may see an item in a list: some call of it is not denied. */
+  visible(call: DownstreamCall, target: CallTarget): boolean {
+    return this.current.visible(this.request(call, useAction(target), target, false));
+  }
+
+  private request(
+    call: DownstreamCall,
+    action: PolicyAction,
+    target: CallTarget | { kind: 'catalog'; name: string } | { kind: 'server'; server: string },
+    withArguments = true,
+  ): PolicyRequest {
+    const context = baseContext({
+      principal: call.principal,
+      nowMs: this.options.now(),
+      timezone: this.config.timezone,
+      remoteAddress: call.trace.remoteAddress,
+      era: call.era,
+      sessionLabels: this.sessionLabels(call),
+    });
+    const { resource, related } = this.resourceOf(target);
+    let args: Record<string, CedarValue> | undefined;
+    if (withArguments && (action === 'call' || action === 'get')) {
+      const schema = target.kind === 'tool' ? target.item['inputSchema'] : undefined;
+      args = cedarArguments(call.params?.['arguments'], schema);
+    }
+    return {
+      principal: principalEntity(call.principal),
+      action,
+      resource,
+      related,
+      context,
+      arguments: args,
+    };
+  }
+
+  private resourceOf(
+    target: CallTarget | { kind: 'catalog'; name: string } | { kind: 'server'; server: string },
+  ): { resource: CedarEntity; related: CedarEntity[] } {
+    if (target.kind === 'catalog') return { resource: catalogEntity(target.name), related: [] };
+    const server = serverEntity(target.server, this.labelsOf(target.server));
+    switch (target.kind) {
+      case 'server':
+        return { resource: server, related: [] };
+      case 'tool':
+        return {
+          resource: toolEntity(
+            target.server,
+            target.exposedName,
+            target.item,
+            this.marks(target.server, target.exposedName),
+          ),
+          related: [server],
+        };
+      case 'prompt':
+        return {
+          resource: promptEntity(
+            target.server,
+            target.exposedName,
+            target.item,
+            this.marks(target.server, target.exposedName),
+          ),
+          related: [server],
+        };
+      case 'resource': {
+        const marks = this.marks(target.server);
+        return {
+          resource: resourceEntity(
+            target.server,
+            target.uri,
+            target.upstreamUri,
+            target.mimeType,
+            target.templates.map((t) => t.exposed),
+            marks,
+          ),
+          related: [
+            server,
+            ...target.templates.map((t) => templateEntity(target.server, t.exposed, t.own, marks)),
+          ],
+        };
+      }
+      case 'resourceTemplate':
+        return {
+          resource: templateEntity(
+            target.server,
+            target.uriTemplate,
+            target.upstreamUriTemplate,
+            this.marks(target.server),
+          ),
+          related: [server],
+        };
+    }
+  }
+
+  private labelsOf(name: string): readonly string[] {
+    return this.config.labels[name] ?? [];
+  }
+
+  /** An item's labels: its own and its server's. Risk comes from detection findings (0 until they exist). */
+  private marks(server: string, exposedName?: string): { labels: string[]; risk: number } {
+    const own = exposedName === undefined ? [] : this.labelsOf(exposedName);
+    return { labels: [...new Set([...this.labelsOf(server), ...own])], risk: 0 };
+  }
+
+  private load(): PolicySetSource {
+    return loadPolicyFiles(this.config.files, {
+      argumentsType: this.argumentTypes.tools,
+      promptArgumentsType: this.argumentTypes.prompts,
+    });
+  }
+
+  private logWarnings(source: PolicySetSource): void {
+    for (const warning of source.warnings)
+      this.options.log.warn('policy warning', { problem: formatProblem(warning) });
+  }
+
+  private scheduleReload(): void {
+    clearTimeout(this.reloadTimer);
+    // Editors write in several steps: reload once the burst is over.
+    this.reloadTimer = setTimeout(() => this.reload(), 100);
+    this.reloadTimer.unref();
+  }
+}
+
+/** The action whose decision makes an item visible in its list. */
+function useAction(target: CallTarget): PolicyAction {
+  switch (target.kind) {
+    case 'tool':
+      return 'call';
+    case 'prompt':
+      return 'get';
+    default:
+      return 'read';
+  }
+}
+
+/** A prompt's declared arguments as an input schema of strings (MCP prompt arguments are strings). */
+function promptSchemaOf(prompt: JsonObject): unknown {
+  const args = Array.isArray(prompt['arguments']) ? prompt['arguments'] : [];
+  const properties: JsonObject = {};
+  for (const arg of args)
+    if (isObject(arg) && typeof arg['name'] === 'string') properties[arg['name']] = { type: 'string' };
+  return { type: 'object', properties };
+}
