@@ -17,7 +17,7 @@ import { wwwAuthenticate } from '../auth/challenge.ts';
 import { metadataUrl } from '../auth/metadata.ts';
 import type { Principal } from '../auth/principal.ts';
 import { RampartError, toRampartError } from '../errors.ts';
-import { readBody, parseJsonBody } from '../ingress/body.ts';
+import { parseJsonBody, readBody } from '../ingress/body.ts';
 import { header } from '../ingress/headers.ts';
 import type { Logger } from '../monitor/logger.ts';
 import type { ApprovalBroker } from '../policy/approvals/approval-broker.ts';
@@ -48,12 +48,15 @@ export interface AdminServer {
 }
 
 /** The request handler (mountable on any node:http server); never throws and never answers with a stack. */
-export function adminHandler(options: AdminServerOptions): (req: IncomingMessage, res: ServerResponse) => void {
+export function adminHandler(
+  options: AdminServerOptions,
+): (req: IncomingMessage, res: ServerResponse) => void {
   if (options.requiredScope.trim() === '') throw new TypeError('requiredScope must not be empty');
   return (req, res) => {
     handle(options, req, res).catch((err: unknown) => {
       const error = toRampartError(err);
-      if (error.code === 'RAMPART_INTERNAL') options.log.error('admin API request failed', { error: String(err) });
+      if (error.code === 'RAMPART_INTERNAL')
+        options.log.error('admin API request failed', { error: String(err) });
       if (!res.headersSent) sendError(res, error);
       else res.destroy();
     });
@@ -162,7 +165,8 @@ async function authenticate(
     }));
   } catch (err) {
     if (!(err instanceof AuthError)) throw err;
-    if (err.code !== 'RAMPART_AUTH_UNAVAILABLE') options.log.info('admin API refused a token', { code: err.code });
+    if (err.code !== 'RAMPART_AUTH_UNAVAILABLE')
+      options.log.info('admin API refused a token', { code: err.code });
     sendError(res, err, challenge(authenticator, err, scope));
     return undefined;
   }
@@ -178,7 +182,11 @@ async function authenticate(
   return principal;
 }
 
-function challenge(authenticator: Authenticator, err: AuthError, scope: readonly string[]): string | undefined {
+function challenge(
+  authenticator: Authenticator,
+  err: AuthError,
+  scope: readonly string[],
+): string | undefined {
   if (err.http !== 401 && err.http !== 403) return undefined;
   return wwwAuthenticate({
     code: err.code,
@@ -218,7 +226,10 @@ async function readReason(req: IncomingMessage): Promise<string | undefined> {
   if (type === undefined) throw new RampartError('RAMPART_UNSUPPORTED_MEDIA_TYPE');
   const value = parseJsonBody(body, 8);
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new RampartError('RAMPART_INVALID_PARAMS', 'The body must be a JSON object such as {"reason": "..."}.');
+    throw new RampartError(
+      'RAMPART_INVALID_PARAMS',
+      'The body must be a JSON object such as {"reason": "..."}.',
+    );
   }
   const unknown = Object.keys(value).filter((key) => key !== 'reason');
   if (unknown.length > 0) {
@@ -227,12 +238,20 @@ async function readReason(req: IncomingMessage): Promise<string | undefined> {
   const reason = (value as { reason?: unknown }).reason;
   if (reason === undefined || reason === null) return undefined;
   if (typeof reason !== 'string' || reason.length > MAX_REASON_LENGTH) {
-    throw new RampartError('RAMPART_INVALID_PARAMS', `reason must be a string of at most ${MAX_REASON_LENGTH} characters.`);
+    throw new RampartError(
+      'RAMPART_INVALID_PARAMS',
+      `reason must be a string of at most ${MAX_REASON_LENGTH} characters.`,
+    );
   }
   return reason === '' ? undefined : reason;
 }
 
-function sendJson(res: ServerResponse, status: number, value: unknown, extra: Record<string, string> = {}): void {
+function sendJson(
+  res: ServerResponse,
+  status: number,
+  value: unknown,
+  extra: Record<string, string> = {},
+): void {
   const body = JSON.stringify(value);
   res.writeHead(status, {
     'content-type': 'application/json',

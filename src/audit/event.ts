@@ -290,5 +290,6 @@ export function fromRequestEvent(
     timings: event.timings,
     arguments: extra.arguments,
     result: extra.result,
+    detail: event.policy ? { policy: event.policy } : undefined,
   };
 }

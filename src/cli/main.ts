@@ -6,6 +6,7 @@ import { writeStarterConfig } from '../config/starter.ts';
 import { alertsCommand } from './alerts.ts';
 import { approvalsCommand } from './approvals.ts';
 import { auditCommand } from './audit.ts';
+import { policyCommand } from './policy.ts';
 import { revoke } from './revoke.ts';
 import { serve } from './serve.ts';
 import { stdio } from './stdio.ts';
@@ -21,6 +22,8 @@ Commands:
   docs config                print the configuration reference (docs/configuration.md)
   audit verify|proof|export|show|erase|purge [--config FILE]
                              check, prove, export or read the tamper-evident audit log; erase a subject's payloads
+  policy validate|test|explain [--config FILE]
+                             check Cedar policy files, run table-driven policy tests, explain a logged decision
   alerts [--config FILE] [--since T] [--severity S] [--rule R] [--json] [--limit N]
                              list the anomaly alerts recorded in the audit log, newest first
   approvals list|approve|deny [ID] [--config FILE] [--json] [--all] [--reason TEXT] [--approver NAME]
@@ -31,6 +34,7 @@ async function main(argv: string[]): Promise<number> {
   // `audit`, `alerts` and `approvals` parse their own options (--file, --out, --since, ...).
   if (argv[0] === 'audit') return auditCommand(argv.slice(1), undefined);
   if (argv[0] === 'alerts') return alertsCommand(argv.slice(1));
+  if (argv[0] === 'policy') return policyCommand(argv.slice(1));
   if (argv[0] === 'approvals') return approvalsCommand(argv.slice(1));
   const { positionals, values } = parseArgs({
     args: argv,

@@ -13,7 +13,7 @@ const match = z
     principals: names(
       'Subjects (`sub`) the rule applies to. Calls without authentication (loopback only) count as `anonymous`.',
     ),
-    agents: names('Agent names (the issuer\'s `claims.agent` claim) the rule applies to.'),
+    agents: names("Agent names (the issuer's `claims.agent` claim) the rule applies to."),
     groups: names('The rule applies to a caller in any of these groups.'),
     servers: names('Upstream server names the rule applies to.'),
     tools: names(
@@ -25,7 +25,9 @@ const match = z
       .default(['tools/call'])
       .describe('JSON-RPC methods the rule counts (e.g. `tools/call`, `resources/read`, `prompts/get`).'),
   })
-  .describe('Which calls the rule counts: every listed filter must match; an absent filter matches anything.');
+  .describe(
+    'Which calls the rule counts: every listed filter must match; an absent filter matches anything.',
+  );
 
 const rate = z
   .strictObject({
@@ -59,7 +61,9 @@ const rule = z
       .int()
       .positive()
       .optional()
-      .describe('Capacity of a bucket: calls allowed at once after a quiet period. Defaults to `rate.tokens`.'),
+      .describe(
+        'Capacity of a bucket: calls allowed at once after a quiet period. Defaults to `rate.tokens`.',
+      ),
     daily: z
       .number()
       .int()
@@ -73,7 +77,7 @@ const rule = z
       .describe('Time zone whose midnight resets the `daily` quota.'),
   })
   .describe(
-    'One rate limit: a token bucket (and optional daily quota) per `per` key for the calls `match` selects. A refused call gets RAMPART_RATE_LIMITED (HTTP 429 or Retry-After) and is not counted.',
+    'One rate limit: a token bucket (and optional daily quota) per `per` key for the calls `match` selects. A refused call gets RAMPART_RATE_LIMITED with a Retry-After header (and HTTP 429 for 2026-07-28 requests) and is not counted.',
   );
 
 export const rateLimitsSchema = z
@@ -83,7 +87,12 @@ export const rateLimitsSchema = z
     rules.forEach((r, index) => {
       const earlier = seen.get(r.name);
       if (earlier === undefined) seen.set(r.name, index);
-      else ctx.addIssue({ code: 'custom', path: [index, 'name'], message: `duplicate rule name (see rateLimits[${earlier}])` });
+      else
+        ctx.addIssue({
+          code: 'custom',
+          path: [index, 'name'],
+          message: `duplicate rule name (see rateLimits[${earlier}])`,
+        });
     });
   })
   .describe(

@@ -89,6 +89,8 @@ export interface RequestEvent {
   code: string | undefined;
   ruleIds: string[];
   timings: Partial<Record<Phase, number>> & { totalMs: number };
+  /** The policy set (digest) that decided and its effect, so `rampart policy explain` can tell a later edit. */
+  policy?: { digest: string; effect: string } | undefined;
 }
 
 /** What the call carried and returned, for the audit log's data-minimisation setting to keep or hash. */
@@ -219,6 +221,7 @@ export class Pipeline {
       code,
       ruleIds,
       timings,
+      policy: call.trace.policy,
     };
     span.end(event);
     try {

@@ -90,9 +90,12 @@ export class PolicyEngine {
   private readonly prefix: string;
   private wholeSetId: string | undefined;
   private wholeUnapprovedId: string | undefined;
+  private readonly maxShapes: number;
 
-  constructor(source: PolicySetSource) {
+  /** `maxShapes` bounds the plan cache (tests lower it to exercise eviction). */
+  constructor(source: PolicySetSource, options: { readonly maxShapes?: number } = {}) {
     this.source = source;
+    this.maxShapes = Math.max(1, options.maxShapes ?? MAX_SHAPES);
     this.byId = new Map(source.policies.map((p) => [p.id, p]));
     this.scopes = source.policies.map((policy) => ({
       policy,
@@ -191,7 +194,7 @@ export class PolicyEngine {
       this.shapes.set(key, known);
       return known;
     }
-    if (this.shapes.size >= MAX_SHAPES) this.evictOldest();
+    if (this.shapes.size >= this.maxShapes) this.evictOldest();
     const full = this.plan(request, context, slice.ids);
     const unapproved =
       slice.unapprovedIds.length === slice.ids.length

@@ -178,17 +178,44 @@ function validateAgainstSchema(
     const { line, column } = where ? where.index.position(where.byteOffset + offset) : { line: 0, column: 0 };
     return { file: where?.file ?? '', line, column, policyId, message: describe(error) };
   };
+  // Cedar reports a problem once per action a policy applies to: report it once, naming the actions.
+  const seen = new Map<string, { problem: PolicyProblem; actions: string[]; warning: boolean }>();
   for (const { policyId, error } of answer.validationErrors) {
-    const problem = toProblem(policyId, error);
+    const actions: string[] = [];
+    const message = error.message.replace(/ for Action::"(\w+)"/g, (_m, action: string) => {
+      actions.push(action);
+      return '';
+    });
+    const problem = toProblem(policyId, { ...error, message });
+    const key = JSON.stringify([
+      problem.file,
+      problem.line,
+      problem.column,
+      problem.policyId,
+      problem.message,
+    ]);
+    const known = seen.get(key);
+    if (known) {
+      known.actions.push(...actions);
+      continue;
+    }
     // Tools come and go: an argument no tool declares yet is reported, and evaluates as absent (fail closed).
-    if (
-      isUnknownArgument(
+    seen.set(key, {
+      problem,
+      actions,
+      warning: isUnknownArgument(
         policies.find((p) => p.id === policyId),
         error,
-      )
-    )
-      warnings.push(problem);
-    else problems.push(problem);
+      ),
+    });
+  }
+  for (const { problem, actions, warning } of seen.values()) {
+    const named =
+      actions.length > 0
+        ? { ...problem, message: `${problem.message} (actions: ${actions.sort().join(', ')})` }
+        : problem;
+    if (warning) warnings.push(named);
+    else problems.push(named);
   }
   for (const { policyId, error } of answer.validationWarnings) warnings.push(toProblem(policyId, error));
   return warnings;

@@ -3,6 +3,7 @@
 // previous one stays in force). It turns a downstream request into the Cedar request the engine decides.
 import { type FSWatcher, watch } from 'node:fs';
 import path from 'node:path';
+import type { Principal } from '../auth/principal.ts';
 import type { PolicyConfig } from '../config/policy-schema.ts';
 import type { CallTarget, DownstreamCall } from '../core/call.ts';
 import { isObject, type JsonObject } from '../core/jsonrpc.ts';
@@ -29,6 +30,23 @@ export interface PolicyServiceOptions {
   readonly onReload?: (next: PolicySetSource, previous: PolicySetSource) => void;
   /** A changed set was rejected; the previous one stays. */
   readonly onRejected?: (error: PolicyLoadError) => void;
+}
+
+/** What a decision is about: a routed item, a list (Catalog) or a server (its server-to-client requests). */
+export type PolicyTarget =
+  | CallTarget
+  | { kind: 'catalog'; name: string }
+  | { kind: 'server'; server: string };
+
+/** Everything about a request a decision reads besides its target. */
+export interface RequestFacts {
+  readonly principal: Principal | undefined;
+  readonly era: string;
+  readonly remoteAddress: string | undefined;
+  readonly sessionLabels: readonly string[];
+  /** The raw JSON arguments of a call or get. */
+  readonly arguments: unknown;
+  readonly nowMs: number;
 }
 
 /** Session labels a request carries (filled by toxic-flow tracking; empty until it exists). */
@@ -129,41 +147,57 @@ export class PolicyService {
   }
 
   /** The decision for a routed request acting on `target` (arguments converted by the tool's input schema). */
-  decide(
-    call: DownstreamCall,
-    action: PolicyAction,
-    target: CallTarget | { kind: 'catalog'; name: string } | { kind: 'server'; server: string },
-  ): PolicyDecision {
-    return this.current.decide(this.request(call, action, target));
+  decide(call: DownstreamCall, action: PolicyAction, target: PolicyTarget): PolicyDecision {
+    return this.decideFacts(this.factsOf(call), action, target);
   }
 
   /** True when the caller may see an item in a list: some call of it is not denied. */
   visible(call: DownstreamCall, target: CallTarget): boolean {
-    return this.current.visible(this.request(call, useAction(target), target, false));
+    return this.visibleFacts(this.factsOf(call), target);
+  }
+
+  /** The same decision from facts (`rampart policy test` states them instead of receiving a request). */
+  decideFacts(facts: RequestFacts, action: PolicyAction, target: PolicyTarget): PolicyDecision {
+    return this.current.decide(this.request(facts, action, target, true));
+  }
+
+  visibleFacts(facts: RequestFacts, target: CallTarget): boolean {
+    return this.current.visible(this.request(facts, useAction(target), target, false));
+  }
+
+  private factsOf(call: DownstreamCall): RequestFacts {
+    return {
+      principal: call.principal,
+      era: call.era,
+      remoteAddress: call.trace.remoteAddress,
+      sessionLabels: this.sessionLabels(call),
+      arguments: call.params?.['arguments'],
+      nowMs: this.options.now(),
+    };
   }
 
   private request(
-    call: DownstreamCall,
+    facts: RequestFacts,
     action: PolicyAction,
-    target: CallTarget | { kind: 'catalog'; name: string } | { kind: 'server'; server: string },
-    withArguments = true,
+    target: PolicyTarget,
+    withArguments: boolean,
   ): PolicyRequest {
     const context = baseContext({
-      principal: call.principal,
-      nowMs: this.options.now(),
+      principal: facts.principal,
+      nowMs: facts.nowMs,
       timezone: this.config.timezone,
-      remoteAddress: call.trace.remoteAddress,
-      era: call.era,
-      sessionLabels: this.sessionLabels(call),
+      remoteAddress: facts.remoteAddress,
+      era: facts.era,
+      sessionLabels: facts.sessionLabels,
     });
     const { resource, related } = this.resourceOf(target);
     let args: Record<string, CedarValue> | undefined;
     if (withArguments && (action === 'call' || action === 'get')) {
       const schema = target.kind === 'tool' ? target.item['inputSchema'] : undefined;
-      args = cedarArguments(call.params?.['arguments'], schema);
+      args = cedarArguments(facts.arguments, schema);
     }
     return {
-      principal: principalEntity(call.principal),
+      principal: principalEntity(facts.principal),
       action,
       resource,
       related,
@@ -172,9 +206,7 @@ export class PolicyService {
     };
   }
 
-  private resourceOf(
-    target: CallTarget | { kind: 'catalog'; name: string } | { kind: 'server'; server: string },
-  ): { resource: CedarEntity; related: CedarEntity[] } {
+  private resourceOf(target: PolicyTarget): { resource: CedarEntity; related: CedarEntity[] } {
     if (target.kind === 'catalog') return { resource: catalogEntity(target.name), related: [] };
     const server = serverEntity(target.server, this.labelsOf(target.server));
     switch (target.kind) {

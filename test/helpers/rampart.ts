@@ -21,7 +21,7 @@ export interface Started {
 /** Starts Rampart with the given (partial) config; waits until every upstream is connected. */
 export async function startRampart(
   partial: Record<string, unknown>,
-  options: { waitMs?: number; logSink?: (line: string) => void } = {},
+  options: { waitMs?: number; logSink?: (line: string) => void; now?: () => number } = {},
 ): Promise<Started> {
   const stateDir = mkdtempSync(path.join(tmpdir(), 'rampart-test-'));
   const config = configSchema.parse({
@@ -37,6 +37,7 @@ export async function startRampart(
       ? createLogger('info', {}, options.logSink)
       : createLogger(process.env['RAMPART_TEST_LOG'] === '1' ? 'debug' : 'silent'),
     onEvent: (event) => events.push(event),
+    ...(options.now ? { now: options.now } : {}),
   });
   const url = await rampart.start();
   const ready = await rampart.waitForUpstreams(options.waitMs ?? 20_000);

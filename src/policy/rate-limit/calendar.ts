@@ -49,14 +49,14 @@ export function nextDayStart(ms: number, timezone: string): number {
 
 /** The current local day and its end, computed once per day and time zone. */
 export class DayClock {
-  private readonly cache = new Map<string, { day: string; endMs: number }>();
+  /** Per time zone: every instant in [fromMs, endMs) falls on `day` (local dates never go backwards). */
+  private readonly cache = new Map<string, { day: string; fromMs: number; endMs: number }>();
 
   /** The local day of `ms` in `timezone` and the instant it ends. */
   at(ms: number, timezone: string): { day: string; endMs: number } {
-    const day = localDay(ms, timezone);
     const cached = this.cache.get(timezone);
-    if (cached && cached.day === day && ms < cached.endMs) return cached;
-    const fresh = { day, endMs: nextDayStart(ms, timezone) };
+    if (cached && ms >= cached.fromMs && ms < cached.endMs) return cached;
+    const fresh = { day: localDay(ms, timezone), fromMs: ms, endMs: nextDayStart(ms, timezone) };
     this.cache.set(timezone, fresh);
     return fresh;
   }

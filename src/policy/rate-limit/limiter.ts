@@ -85,7 +85,7 @@ export class RateLimiter {
   }
 
   private request(rule: CompiledRule, call: RateLimitedCall, nowMs: number): BucketRequest {
-    const key = JSON.stringify([rule.name, ...rule.per.map((dimension) => valueOf(dimension, call))]);
+    const key = JSON.stringify([rule.name, ...rule.per.map((dimension) => dimensionValue(dimension, call))]);
     const base = { key, burst: rule.burst, tokens: rule.tokens, periodMs: rule.periodMs };
     if (rule.daily === undefined) return base;
     const { day, endMs } = this.days.at(nowMs, rule.timezone);
@@ -93,7 +93,7 @@ export class RateLimiter {
   }
 }
 
-function valueOf(dimension: RateLimitDimension, call: RateLimitedCall): string {
+function dimensionValue(dimension: RateLimitDimension, call: RateLimitedCall): string {
   switch (dimension) {
     case 'principal':
       // The issuer is part of the key: the same `sub` from two issuers is two callers.

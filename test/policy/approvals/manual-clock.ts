@@ -28,7 +28,8 @@ export function manualClock(start = Date.parse('2026-03-02T09:00:00.000Z')): Man
       const target = now + ms;
       for (;;) {
         let next: [number, { at: number; fn: () => void }] | undefined;
-        for (const entry of armed) if (entry[1].at <= target && (!next || entry[1].at < next[1].at)) next = entry;
+        for (const entry of armed)
+          if (entry[1].at <= target && (!next || entry[1].at < next[1].at)) next = entry;
         if (!next) break;
         armed.delete(next[0]);
         now = next[1].at;
