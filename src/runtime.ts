@@ -3,6 +3,7 @@
 
 import type { Server } from 'node:http';
 import path from 'node:path';
+import { startAdminServer } from './admin/admin-server.ts';
 import type { AuditLog } from './audit/audit-log.ts';
 import { baselineRedactor } from './audit/baseline-redactor.ts';
 import { canonicalJsonLenient, sha256Hex } from './audit/canonical.ts';
@@ -18,7 +19,7 @@ import type { CallTarget, DownstreamCall } from './core/call.ts';
 import { Gateway } from './core/gateway.ts';
 import { createTokenSigner } from './core/signed-token.ts';
 import { RampartError } from './errors.ts';
-import { type ApprovalRequester, createApprovalFlow } from './guards/approval-flow.ts';
+import { createApprovalFlow } from './guards/approval-flow.ts';
 import type { EventPayloads, EventSink, Guard, RequestEvent } from './guards/pipeline.ts';
 import { Pipeline } from './guards/pipeline.ts';
 import { createPolicyGuard, serverTarget } from './guards/policy-guard.ts';
@@ -33,6 +34,7 @@ import type { Logger } from './monitor/logger.ts';
 import { createMetrics } from './monitor/metrics.ts';
 import { listenMetrics } from './monitor/metrics-route.ts';
 import { createTracing, passthroughTracing, type Tracing } from './monitor/tracing.ts';
+import { ApprovalBroker, type ApprovalClock } from './policy/approvals/approval-broker.ts';
 import type { PolicyAction } from './policy/mcp-schema.ts';
 import { PolicyService } from './policy/policy-service.ts';
 import { SqliteStore } from './store/sqlite-store.ts';
@@ -65,6 +67,8 @@ export interface RampartOptions {
   unaudited?: boolean;
   /** The clock policies, rate limits and approvals read (tests freeze it). */
   now?: () => number;
+  /** The clock and timers of calls held for approval (tests freeze them); the system's by default. */
+  approvalClock?: ApprovalClock;
 }
 
 export class Rampart {
@@ -92,8 +96,12 @@ export class Rampart {
   private readonly anomalies: AnomalyDetector | undefined;
   /** The Cedar policy set in force (`policy` in the config); without it every routed call is allowed. */
   readonly policies: PolicyService | undefined;
-  /** Where calls held for approval wait for a human (set with the policies). */
-  approvals: ApprovalRequester | undefined;
+  /** Where calls held for approval wait for a human (open from start() while policies are configured). */
+  approvals: ApprovalBroker | undefined;
+  private admin: { url: string; close(): Promise<void> } | undefined;
+  /** URL of the admin API, when `admin` is configured. */
+  adminUrl = '';
+  private readonly approvalClock: ApprovalClock | undefined;
   /** URL of the metrics endpoint, when `metrics` is configured. */
   metricsUrl = '';
   private inflight = 0;
@@ -116,6 +124,7 @@ export class Rampart {
     this.log = options.log;
     this.listening = options.listen ?? true;
     this.unaudited = options.unaudited === true;
+    this.approvalClock = options.approvalClock;
     this.baseDir = options.baseDir;
     this.stateDir = path.resolve(options.baseDir, config.stateDir);
     this.store = new SqliteStore(this.stateDir);
@@ -188,7 +197,9 @@ export class Rampart {
     const policyGuards = this.policies ? [this.createPolicyGuard(this.policies, config, sink)] : [];
     // Rate limits count before policies decide: refused attempts use up a caller's budget too.
     const rateLimits =
-      config.rateLimits.length > 0 ? [rateLimitGuard(config.rateLimits, { now: options.now ?? Date.now })] : [];
+      config.rateLimits.length > 0
+        ? [rateLimitGuard(config.rateLimits, { now: options.now ?? Date.now })]
+        : [];
     this.pipeline = new Pipeline(
       [auditGate, ...rateLimits, ...policyGuards, ...(options.guards ?? [])],
       sink,
@@ -263,6 +274,13 @@ export class Rampart {
     }
     await this.recordConfigChange();
     this.policies?.watch();
+    if (this.policies) {
+      this.approvals = ApprovalBroker.open(this.stateDir, {
+        ...(this.approvalClock ? { clock: this.approvalClock } : {}),
+        pollMs: this.config.policy?.approvals.pollMs,
+        log: this.log,
+      });
+    }
     if (this.config.tracing) {
       this.tracing = await createTracing({ ...this.config.tracing, log: this.log });
       this.pipeline.setTracing(this.tracing);
@@ -285,6 +303,18 @@ export class Rampart {
           metadata: protectedResourceMetadata(auth, resource, this.config.tls?.clientCa !== undefined),
           metadataPaths: metadataPaths(resource),
         });
+      }
+      if (this.config.admin && this.authenticator) {
+        if (!this.approvals) this.log.warn('the admin API serves approvals, but no `policy` is configured');
+        else {
+          this.admin = await startAdminServer({
+            ...this.config.admin,
+            authenticator: this.authenticator,
+            broker: this.approvals,
+            log: this.log,
+          });
+          this.adminUrl = this.admin.url;
+        }
       }
       if (this.config.metrics) {
         const { server, address: metricsAddress } = await listenMetrics(
@@ -435,6 +465,9 @@ export class Rampart {
 
   private async shutdown(): Promise<void> {
     this.ingress.startDraining();
+    // Calls held for approval would hold the drain for its whole grace: they end now, as cancelled (and audited).
+    this.approvals?.close();
+    await this.admin?.close().catch(() => undefined);
     if (this.inflight > 0) {
       await Promise.race([
         new Promise<void>((resolve) => {

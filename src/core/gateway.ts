@@ -736,11 +736,34 @@ export class Gateway implements UpstreamListener {
         throw this.mapError(call, upstream, err);
       }
       const mapped = this.mapResult(call, upstream, result);
+      if (result['resultType'] === 'input_required')
+        await this.authorizeInputRequests(call, upstream, result);
       if (result['resultType'] !== 'input_required' || call.era === 'modern') return mapped;
       // A modern upstream asks a legacy client: ask it over its stream, then retry upstream (MRTR client role).
       if (round >= MAX_INPUT_ROUNDS)
         throw new RampartError('RAMPART_UPSTREAM_PROTOCOL', 'Too many input rounds.');
       params = await this.answerInputRequests(call, route.rewrite(call.params), result);
+    }
+  }
+
+  /**
+   * A modern upstream asks for client input inside its result (MRTR): each request is decided like a
+   * server-to-client request, whether Rampart asks a legacy client or passes it through to a modern one.
+   */
+  private async authorizeInputRequests(
+    call: DownstreamCall,
+    upstream: Upstream,
+    result: JsonObject,
+  ): Promise<void> {
+    const authorizer = this.authorizer;
+    const requests = result['inputRequests'];
+    if (!authorizer || !isObject(requests)) return;
+    for (const value of Object.values(requests)) {
+      const method = isObject(value) ? value['method'] : undefined;
+      if (typeof method !== 'string' || CAPABILITY_FOR_REQUEST[method] === undefined) {
+        throw new RampartError('RAMPART_UPSTREAM_PROTOCOL', 'Unknown input request.');
+      }
+      await authorizer.serverRequest(call, upstream.name, method);
     }
   }
 

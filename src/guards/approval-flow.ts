@@ -121,7 +121,7 @@ export function createApprovalFlow(options: ApprovalFlowOptions): ApprovalFlow {
     if (approved) {
       return { kind: 'pass', ruleIds: [...policyRuleIds(decision), `approval:${outcome.id}`] };
     }
-    const denied = policyDeny(decision, code);
+    const denied = policyDeny({ ...decision, policies: decision.holding ?? decision.policies }, code);
     return denied.kind === 'deny'
       ? {
           ...denied,

@@ -38,6 +38,8 @@ export interface PolicyDecision {
   readonly reason: string;
   /** For `approval`: who may approve. */
   readonly approval?: ApprovalMode | undefined;
+  /** For `approval`: the forbids that hold the call (what a refusal names if the human says no). */
+  readonly holding?: readonly string[] | undefined;
   /** Policies that failed to evaluate (an errored forbid denies). */
   readonly errored: readonly string[];
   readonly policyDigest: string;
@@ -174,6 +176,7 @@ export class PolicyEngine {
       policies: [...first.policies, ...without.policies],
       reason: reasonOf(forbids, 'This call needs approval.'),
       approval: forbids.some((p) => p.approval === 'approver') ? 'approver' : 'any',
+      holding: first.policies,
     };
   }
 
@@ -228,14 +231,42 @@ export class PolicyEngine {
     if (request.action === 'call' || request.action === 'get') {
       partialContext['arguments'] = { __extn: { fn: 'unknown', arg: 'arguments' } };
     }
-    const answer = cedar.isAuthorizedPartial({
-      principal: request.principal.uid,
-      action: { type: 'Action', id: request.action },
-      resource: request.resource.uid,
-      context: partialContext as cedar.Context,
-      policies: { staticPolicies: Object.fromEntries(ids.map((id) => [id, this.byId.get(id)!.text])) },
-      entities: entitiesOf(request),
-    });
+    const evaluate = (policies: Record<string, cedar.Policy>) =>
+      cedar.isAuthorizedPartial({
+        principal: request.principal.uid,
+        action: { type: 'Action', id: request.action },
+        resource: request.resource.uid,
+        context: partialContext as cedar.Context,
+        policies: { staticPolicies: policies },
+        entities: entitiesOf(request),
+      });
+    let answer = evaluate(Object.fromEntries(ids.map((id) => [id, this.byId.get(id)!.text])));
+    // A context holding an unknown is a record expression to Cedar, so whatever a policy reads from the context
+    // (`context.time.hour`, `context has sourceAddress`) stays in the residuals though it is known. Attribute
+    // access on that record literal is resolved and the residuals evaluated again: what is left then reads only
+    // the arguments, and a decision that does not depend on them is known here (list filtering relies on it).
+    if (answer.type !== 'failure' && answer.response.nontrivialResiduals.length > 0) {
+      const first = answer.response;
+      const projected: Record<string, cedar.Policy> = {};
+      let changed = false;
+      for (const id of [...first.satisfied, ...first.nontrivialResiduals]) {
+        const residual = first.residuals[id];
+        if (!residual) continue;
+        const out = projectRecordLiterals(residual);
+        changed ||= out !== residual;
+        projected[id] = out as cedar.PolicyJson;
+      }
+      if (changed) {
+        const second = evaluate(projected);
+        answer =
+          second.type === 'failure'
+            ? second
+            : {
+                ...second,
+                response: { ...second.response, errored: [...first.errored, ...second.response.errored] },
+              };
+      }
+    }
     if (answer.type === 'failure') {
       const constant = this.denied([], 'The request could not be evaluated.', ['request']);
       return { partial: 'deny', constant, slot: undefined, needsEntities: false };
@@ -341,14 +372,13 @@ export class PolicyEngine {
 
   private slice(request: PolicyRequest): Slice {
     const resource = request.resource.uid;
-    const key = `${request.action}\u0000${entityKey(resource.type, resource.id)}`;
+    // The ancestors are part of the key: the same resource URI gains or loses templates as catalogs change, and
+    // a slice computed without a template would leave out the policies scoped to it.
+    const ancestors = ancestorsOf(request);
+    const key = `${request.action}\u0000${entityKey(resource.type, resource.id)}\u0000${ancestors.join('\u0000')}`;
     const cached = this.slices.get(key);
     if (cached) return cached;
-    const scope: ResourceScope = {
-      type: resource.type,
-      id: resource.id,
-      ancestors: new Set(request.resource.parents.map((p) => entityKey(p.type, p.id))),
-    };
+    const scope: ResourceScope = { type: resource.type, id: resource.id, ancestors: new Set(ancestors) };
     const matching = this.scopes.filter((s) => s.scope.matches(request.action, scope));
     let contextKeys: Set<string> | undefined = new Set();
     for (const s of matching) {
@@ -422,6 +452,39 @@ function contextKeysOf(policy: cedar.PolicyJson): Set<string> | undefined {
   return whole ? undefined : keys;
 }
 
+/**
+ * Resolves attribute access on record literals in a residual: `{a: x, ..}.a` becomes `x` and `{a: x, ..} has b`
+ * becomes `false`. The record literals are the context Cedar substituted; their values are constants or the
+ * `unknown("arguments")`, which cannot error, so dropping the other attributes changes no outcome. Returns the
+ * node itself when nothing changed.
+ */
+function projectRecordLiterals(node: unknown): unknown {
+  if (Array.isArray(node)) {
+    const items = node.map(projectRecordLiterals);
+    return items.some((item, i) => item !== node[i]) ? items : node;
+  }
+  if (node === null || typeof node !== 'object') return node;
+  const record = node as Record<string, unknown>;
+  let changed = false;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(record)) {
+    const projected = projectRecordLiterals(value);
+    if (projected !== value) changed = true;
+    out[key] = projected;
+  }
+  for (const op of ['.', 'has'] as const) {
+    const inner = out[op] as { left?: unknown; attr?: unknown } | undefined;
+    if (Object.keys(out).length !== 1 || !inner || typeof inner.attr !== 'string') continue;
+    const literal = (inner.left as { Record?: Record<string, unknown> } | undefined)?.Record;
+    if (!literal || typeof literal !== 'object') continue;
+    const present = Object.hasOwn(literal, inner.attr);
+    if (op === 'has') return { Value: present };
+    // A missing attribute is an error: left for Cedar to report.
+    if (present) return literal[inner.attr];
+  }
+  return changed ? out : node;
+}
+
 /** Replaces partial evaluation's `unknown("arguments")` by `context.arguments` in a residual policy. */
 function readArgumentsFromContext(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(readArgumentsFromContext);
@@ -429,6 +492,24 @@ function readArgumentsFromContext(node: unknown): unknown {
   const record = node as Record<string, unknown>;
   if (Array.isArray(record['unknown'])) return { '.': { left: { Var: 'context' }, attr: 'arguments' } };
   return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, readArgumentsFromContext(v)]));
+}
+
+/** Every ancestor of the resource (`Type::"id"`), through the parents of the related entities too, as Cedar's `in`. */
+function ancestorsOf(request: PolicyRequest): string[] {
+  const out: string[] = [];
+  const seen = new Set<string>();
+  const visit = (parents: CedarEntity['parents']) => {
+    for (const p of parents) {
+      const key = entityKey(p.type, p.id);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push(key);
+      const entity = request.related.find((e) => e.uid.type === p.type && e.uid.id === p.id);
+      if (entity) visit(entity.parents);
+    }
+  };
+  visit(request.resource.parents);
+  return out;
 }
 
 function entitiesOf(request: PolicyRequest): cedar.EntityJson[] {

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { configSchema } from '../../src/config/schema.ts';
 import type { RequestEvent } from '../../src/guards/pipeline.ts';
 import { createLogger } from '../../src/monitor/logger.ts';
+import type { ApprovalClock } from '../../src/policy/approvals/approval-broker.ts';
 import { Rampart } from '../../src/runtime.ts';
 
 export const REPO = path.resolve(import.meta.dirname, '../..');
@@ -21,7 +22,12 @@ export interface Started {
 /** Starts Rampart with the given (partial) config; waits until every upstream is connected. */
 export async function startRampart(
   partial: Record<string, unknown>,
-  options: { waitMs?: number; logSink?: (line: string) => void; now?: () => number } = {},
+  options: {
+    waitMs?: number;
+    logSink?: (line: string) => void;
+    now?: () => number;
+    approvalClock?: ApprovalClock;
+  } = {},
 ): Promise<Started> {
   const stateDir = mkdtempSync(path.join(tmpdir(), 'rampart-test-'));
   const config = configSchema.parse({
@@ -38,6 +44,7 @@ export async function startRampart(
       : createLogger(process.env['RAMPART_TEST_LOG'] === '1' ? 'debug' : 'silent'),
     onEvent: (event) => events.push(event),
     ...(options.now ? { now: options.now } : {}),
+    ...(options.approvalClock ? { approvalClock: options.approvalClock } : {}),
   });
   const url = await rampart.start();
   const ready = await rampart.waitForUpstreams(options.waitMs ?? 20_000);

@@ -43,7 +43,10 @@ let gw: Started;
 
 describe('rate limits of a running gateway', () => {
   before(async () => {
-    gw = await startRampart({ servers: [fixtureServer('fx', 'dual')], rateLimits: RULES }, { now: clock.now });
+    gw = await startRampart(
+      { servers: [fixtureServer('fx', 'dual')], rateLimits: RULES },
+      { now: clock.now },
+    );
   });
   after(() => gw.stop());
 
