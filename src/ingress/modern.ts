@@ -32,19 +32,20 @@ import { errorOf, retryAfterHeader } from './reply.ts';
 import { type Channel, ResponseChannel } from './response-channel.ts';
 
 /** Modern errors that the transport answers at the HTTP level too, whether Rampart or the upstream raised them. */
-const MODERN_ERROR_STATUS: Record<number, number> = {
-  [-32020]: 400,
-  [-32021]: 400,
-  [-32022]: 400,
-  [-32601]: 404,
-};
+/** A Map, not an object: an upstream's error code is untrusted and must not reach Object.prototype. */
+const MODERN_ERROR_STATUS = new Map<unknown, number>([
+  [-32020, 400],
+  [-32021, 400],
+  [-32022, 400],
+  [-32601, 404],
+]);
 /** Rampart errors with their own HTTP status, keyed by the stable `data.code` (JSON-RPC codes are shared). */
 const MODERN_RAMPART_STATUS: ReadonlyMap<unknown, number> = new Map([['RAMPART_RATE_LIMITED', 429]]);
 
 /** Answers a failed modern request: an HTTP status for the errors that have one, Retry-After when known. */
 function finishError(channel: Channel, id: JsonRpcRequest['id'], error: ReturnType<typeof errorOf>): void {
   const stable = isObject(error.data) ? error.data['code'] : undefined;
-  const status = MODERN_RAMPART_STATUS.get(stable) ?? MODERN_ERROR_STATUS[error.code] ?? 200;
+  const status = MODERN_RAMPART_STATUS.get(stable) ?? MODERN_ERROR_STATUS.get(error.code) ?? 200;
   channel.finish(failure(id, error), status, retryAfterHeader(error));
 }
 

@@ -9,6 +9,7 @@ import type { CedarValue } from './arguments.ts';
 import type { PolicyAction } from './mcp-schema.ts';
 import type { ApprovalMode, LoadedPolicy, PolicySetSource } from './policy-files.ts';
 import { entityKey, type PolicyScope, type ResourceScope, scopeOf } from './scope.ts';
+import { type DeclaredTypes, witnessCandidates } from './witness.ts';
 
 export interface CedarEntity {
   readonly uid: { readonly type: string; readonly id: string };
@@ -26,6 +27,8 @@ export interface PolicyRequest {
   readonly context: Record<string, CedarValue>;
   /** `context.arguments` of a call or get; absent for other actions. */
   readonly arguments?: Record<string, CedarValue> | undefined;
+  /** Declared types of the item's top-level arguments: list filtering only tries arguments a call could carry. */
+  readonly argumentTypes?: DeclaredTypes | undefined;
 }
 
 export type PolicyEffect = 'allow' | 'deny' | 'approval';
@@ -64,11 +67,20 @@ interface Plan {
   readonly slot: number | undefined;
   /** The residuals still name entities (a rare mix of arguments and entities), so they are passed again. */
   readonly needsEntities: boolean;
+  /**
+   * The arguments the residuals read (`context.arguments.x`, `context.arguments has x`): only these are passed to
+   * Cedar (a file's content or a long prompt costs nothing then). Undefined: they read the arguments as a whole.
+   */
+  readonly argumentKeys?: readonly string[] | undefined;
+  /** The residual policies (JSON), where list filtering looks for arguments that would be allowed. */
+  readonly residuals?: unknown;
 }
 
 interface Shape {
   readonly full: Plan;
   readonly unapproved: Plan;
+  /** Whether some call is not denied, once list filtering asked. */
+  visible?: boolean;
 }
 
 /** Request shapes kept planned; each may hold one preparsed residual set (a slot that is reused on eviction). */
@@ -160,7 +172,19 @@ export class PolicyEngine {
    * held for approval is not a denied one.
    */
   visible(request: PolicyRequest): boolean {
-    return this.shape(request).unapproved.partial !== 'deny';
+    const shape = this.shape(request);
+    shape.visible ??= this.someCallAllowed(shape.unapproved, request);
+    return shape.visible;
+  }
+
+  /** Definite plans answer at once; residual ones need one allowed witness among the candidate arguments. */
+  private someCallAllowed(plan: Plan, request: PolicyRequest): boolean {
+    if (plan.partial === 'deny') return false;
+    if (plan.constant) return plan.constant.effect !== 'deny';
+    for (const args of witnessCandidates(plan.residuals, request.argumentTypes)) {
+      if (this.run(plan, { ...request, arguments: args }).effect !== 'deny') return true;
+    }
+    return false;
   }
 
   /** A deny whose deciding forbids all ask for approval, and which they alone decided, becomes `approval`. */
@@ -189,6 +213,7 @@ export class PolicyEngine {
       request.resource,
       request.related,
       context,
+      request.argumentTypes ?? null,
     ]);
     const known = this.shapes.get(key);
     if (known) {
@@ -307,6 +332,8 @@ export class PolicyEngine {
       constant: undefined,
       slot,
       needsEntities: text.includes('"__entity"') || /"Var":"(principal|resource)"/.test(text),
+      argumentKeys: argumentKeysOf(residuals),
+      residuals,
     };
   }
 
@@ -335,7 +362,7 @@ export class PolicyEngine {
       principal: request.principal.uid,
       action: { type: 'Action', id: request.action },
       resource: request.resource.uid,
-      context: { arguments: request.arguments ?? {} } as cedar.Context,
+      context: { arguments: projectArguments(request.arguments ?? {}, plan.argumentKeys) } as cedar.Context,
       preparsedPolicySetId: `${this.prefix}-slot-${plan.slot}`,
       entities: plan.needsEntities ? entitiesOf(request) : [],
     });
@@ -483,6 +510,48 @@ function projectRecordLiterals(node: unknown): unknown {
     if (present) return literal[inner.attr];
   }
   return changed ? out : node;
+}
+
+/** The top-level argument attributes residuals read, or undefined when they use `context.arguments` otherwise. */
+function argumentKeysOf(residuals: unknown): string[] | undefined {
+  const keys = new Set<string>();
+  let whole = false;
+  const isArguments = (node: unknown) => {
+    const access = (node as { '.'?: { left?: { Var?: unknown }; attr?: unknown } } | null)?.['.'];
+    return access?.left?.Var === 'context' && access.attr === 'arguments';
+  };
+  const visit = (node: unknown): void => {
+    if (whole || node === null || typeof node !== 'object') return;
+    if (Array.isArray(node)) {
+      for (const item of node) visit(item);
+      return;
+    }
+    if (isArguments(node)) {
+      whole = true;
+      return;
+    }
+    const record = node as Record<string, unknown>;
+    for (const op of ['.', 'has'] as const) {
+      const inner = record[op] as { left?: unknown; attr?: unknown } | undefined;
+      if (inner && isArguments(inner.left) && typeof inner.attr === 'string') {
+        keys.add(inner.attr);
+        return;
+      }
+    }
+    for (const value of Object.values(record)) visit(value);
+  };
+  visit(residuals);
+  return whole ? undefined : [...keys];
+}
+
+function projectArguments(
+  args: Record<string, CedarValue>,
+  keys: readonly string[] | undefined,
+): Record<string, CedarValue> {
+  if (keys === undefined) return args;
+  const out: Record<string, CedarValue> = {};
+  for (const key of keys) if (Object.hasOwn(args, key)) out[key] = args[key]!;
+  return out;
 }
 
 /** Replaces partial evaluation's `unknown("arguments")` by `context.arguments` in a residual policy. */

@@ -158,7 +158,20 @@ export class PolicyService {
 
   /** The same decision from facts (`rampart policy test` states them instead of receiving a request). */
   decideFacts(facts: RequestFacts, action: PolicyAction, target: PolicyTarget): PolicyDecision {
-    return this.current.decide(this.request(facts, action, target, true));
+    const decision = this.current.decide(this.request(facts, action, target, true));
+    // Listed exactly when callable: an item list filtering hides is refused even where Cedar would allow this
+    // call (possible only for argument conditions the witness search cannot build an example for).
+    if (decision.effect !== 'deny' && (target.kind === 'tool' || target.kind === 'prompt')) {
+      if (!this.visibleFacts(facts, target)) {
+        return {
+          ...decision,
+          effect: 'deny',
+          policies: [],
+          reason: 'No call of this item is listed as permitted.',
+        };
+      }
+    }
+    return decision;
   }
 
   visibleFacts(facts: RequestFacts, target: CallTarget): boolean {
@@ -203,6 +216,7 @@ export class PolicyService {
       related,
       context,
       arguments: args,
+      argumentTypes: declaredTypesOf(target),
     };
   }
 
@@ -311,4 +325,23 @@ function promptSchemaOf(prompt: JsonObject): unknown {
   for (const arg of args)
     if (isObject(arg) && typeof arg['name'] === 'string') properties[arg['name']] = { type: 'string' };
   return { type: 'object', properties };
+}
+
+/** The declared JSON types of an item's top-level arguments (prompt arguments are strings). */
+function declaredTypesOf(target: PolicyTarget): Record<string, string> | undefined {
+  if (target.kind === 'prompt') {
+    const args = Array.isArray(target.item['arguments']) ? target.item['arguments'] : [];
+    const types: Record<string, string> = {};
+    for (const arg of args)
+      if (isObject(arg) && typeof arg['name'] === 'string') types[arg['name']] = 'string';
+    return types;
+  }
+  if (target.kind !== 'tool') return undefined;
+  const schema = target.item['inputSchema'];
+  const properties = isObject(schema) && isObject(schema['properties']) ? schema['properties'] : {};
+  const types: Record<string, string> = {};
+  for (const [name, property] of Object.entries(properties)) {
+    if (isObject(property) && typeof property['type'] === 'string') types[name] = property['type'];
+  }
+  return types;
 }
