@@ -123,6 +123,11 @@ function validate(
     return 1;
   }
   for (const warning of source.warnings) io.err(`warning: ${formatProblem(warning)}\n`);
+  if (argumentsType === undefined && source.policies.some((p) => p.text.includes('context.arguments'))) {
+    io.err(
+      'note: without --tools, context.arguments is untyped: argument reads are checked once tools are listed\n',
+    );
+  }
   io.out(
     `ok: ${source.policies.length} policies in ${policyFiles.length} file(s), sha256 ${source.digest}\n`,
   );
