@@ -63,6 +63,8 @@ export class PolicyService {
   private readonly promptSchemas = new Map<string, unknown[]>();
   private argumentTypes = { tools: '{}', prompts: '{}' };
   sessionLabels: SessionLabels = () => [];
+  /** Told after every reload attempt: true when a new set took effect, false when a change was rejected. */
+  private readonly changeListeners = new Set<(applied: boolean) => void>();
 
   /** Loads the files now; throws PolicyLoadError (file, line, column) when the set is invalid. */
   constructor(config: PolicyConfig, options: PolicyServiceOptions) {
@@ -87,6 +89,7 @@ export class PolicyService {
         problems: err.problems.map(formatProblem),
       });
       this.options.onRejected?.(err);
+      for (const listener of this.changeListeners) listener(false);
       return false;
     }
     const previous = this.current.source;
@@ -95,7 +98,14 @@ export class PolicyService {
     this.current = new PolicyEngine(next);
     this.options.log.info('policies reloaded', { policies: next.policies.length, sha256: next.digest });
     this.options.onReload?.(next, previous);
+    for (const listener of this.changeListeners) listener(true);
     return true;
+  }
+
+  /** Calls `listener` after each reload attempt (tests wait on it instead of sleeping). */
+  onChange(listener: (applied: boolean) => void): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
   }
 
   /** Watches the policy files (and their directories, for editors that replace files) and reloads on change. */

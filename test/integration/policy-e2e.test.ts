@@ -7,9 +7,28 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { parseLeaf } from '../../src/audit/chain.ts';
+import { openAuditStore } from '../../src/audit/open.ts';
 import { type LocalIssuer, startLocalIssuer } from '../helpers/local-issuer.ts';
 import { type HttpAnswer, LegacyClient, rpcError } from '../helpers/mcp-client.ts';
 import { NODE, REPO, type Started, startRampart } from '../helpers/rampart.ts';
+
+/** The details of the config_changed events in the audit log of `stateDir`. */
+async function configChanges(stateDir: string): Promise<Record<string, unknown>[]> {
+  const store = openAuditStore(stateDir);
+  try {
+    return await store.read(async (reader) => {
+      const found: Record<string, unknown>[] = [];
+      for await (const entry of reader.entries()) {
+        const event = parseLeaf(entry.leaf)?.event;
+        if (event?.['decision'] === 'config_changed') found.push(event['detail'] as Record<string, unknown>);
+      }
+      return found;
+    });
+  } finally {
+    await store.close();
+  }
+}
 
 /** The JSON-RPC error's data of a refused request (fails when the request was not refused). */
 const errorData = (answer: HttpAnswer) => rpcError(answer).data as Record<string, unknown>;
@@ -231,5 +250,39 @@ describe('Cedar policies end to end', () => {
     assert.ok(names(await alice.result('tools/list'), 'tools').includes('biz__delete_file'));
     writeFileSync(policyFile, POLICIES);
     assert.equal(policies.reload(), true);
+  });
+
+  it('reloads by itself when a file changes, and records the new set in the audit log', async () => {
+    const policies = gw.rampart.policies!;
+    const applied = new Promise<boolean>((resolve) => {
+      const off = policies.onChange((ok) => {
+        off();
+        resolve(ok);
+      });
+    });
+    writeFileSync(
+      policyFile,
+      `${POLICIES}\n@id("watched")\npermit(principal, action == Action::"get", resource);\n`,
+    );
+    assert.equal(await applied, true);
+    assert.ok(policies.engine.policy('watched'));
+    const digest = policies.engine.digest;
+    let recorded: Record<string, unknown> | undefined;
+    for (let i = 0; i < 500 && !recorded; i++) {
+      recorded = (await configChanges(gw.rampart.config.stateDir)).find(
+        (d) => (d['policy'] as { sha256?: string } | undefined)?.sha256 === digest,
+      );
+      if (!recorded) await new Promise((resolve) => setImmediate(resolve));
+    }
+    assert.ok(recorded, 'a config_changed event names the new policy set');
+    const rejected = new Promise<boolean>((resolve) => {
+      const off = policies.onChange((ok) => {
+        off();
+        resolve(ok);
+      });
+    });
+    writeFileSync(policyFile, `${POLICIES}\npermit(principal,, action, resource);\n`);
+    assert.equal(await rejected, false);
+    assert.ok(policies.engine.policy('watched'), 'the previous set stays in force');
   });
 });
