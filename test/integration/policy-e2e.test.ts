@@ -10,7 +10,14 @@ import { after, before, describe, it } from 'node:test';
 import { parseLeaf } from '../../src/audit/chain.ts';
 import { openAuditStore } from '../../src/audit/open.ts';
 import { type LocalIssuer, startLocalIssuer } from '../helpers/local-issuer.ts';
-import { type HttpAnswer, LegacyClient, rpcError } from '../helpers/mcp-client.ts';
+import {
+  type HttpAnswer,
+  LegacyClient,
+  MODERN,
+  modernMeta,
+  openStream,
+  rpcError,
+} from '../helpers/mcp-client.ts';
 import { NODE, REPO, type Started, startRampart } from '../helpers/rampart.ts';
 
 /** The details of the config_changed events in the audit log of `stateDir`. */
@@ -284,5 +291,30 @@ describe('Cedar policies end to end', () => {
     writeFileSync(policyFile, `${POLICIES}\npermit(principal,, action, resource);\n`);
     assert.equal(await rejected, false);
     assert.ok(policies.engine.policy('watched'), 'the previous set stays in force');
+  });
+
+  it('acknowledges only the resource subscriptions of a listen stream that policy allows', async () => {
+    const readme = 'rampart://biz/docs%3A%2F%2Fpublic%2Freadme';
+    const salaries = 'rampart://biz/docs%3A%2F%2Fprivate%2Fsalaries';
+    const listen = await openStream(gw.url, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${await token('eve', [])}`,
+        'mcp-protocol-version': MODERN,
+        'mcp-method': 'subscriptions/listen',
+      },
+      body: {
+        jsonrpc: '2.0',
+        id: 'listen-1',
+        method: 'subscriptions/listen',
+        params: { _meta: modernMeta(), notifications: { resourceSubscriptions: [readme, salaries] } },
+      },
+    });
+    const ack = await listen.next(() => true);
+    listen.close();
+    assert.equal(ack.method, 'notifications/subscriptions/acknowledged');
+    assert.deepEqual((ack['params'] as { notifications: unknown }).notifications, {
+      resourceSubscriptions: [readme],
+    });
   });
 });
