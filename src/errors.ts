@@ -13,7 +13,10 @@ export const JSONRPC = {
   MISSING_CLIENT_CAPABILITY: -32021,
   /** Spec-defined (2026-07-28): the protocol version is not supported; `data.supported` lists ours. */
   UNSUPPORTED_PROTOCOL_VERSION: -32022,
-  /** Implementation-defined server errors live in -32000..-32099; Rampart uses -32000 and -32001..-32019. */
+  /**
+   * Implementation-defined server errors live in -32000..-32099. The spec takes -32020..-32022 (above); Rampart uses
+   * -32000, -32001..-32019 and -32030 upwards.
+   */
   SERVER_ERROR: -32000,
 } as const;
 
@@ -280,7 +283,7 @@ export const ERRORS = {
   // Authorization. `data.policies` names the policies that decided and `data.reason` is safe to show.
   RAMPART_POLICY_DENIED: {
     http: 403,
-    rpc: JSONRPC.SERVER_ERROR - 21,
+    rpc: JSONRPC.SERVER_ERROR - 30,
     message: 'A policy does not allow this request.',
   },
   RAMPART_APPROVAL_DENIED: {
@@ -295,7 +298,7 @@ export const ERRORS = {
   },
   RAMPART_APPROVAL_UNAVAILABLE: {
     http: 503,
-    rpc: JSONRPC.SERVER_ERROR - 20,
+    rpc: JSONRPC.SERVER_ERROR - 31,
     message: 'This call needs approval, but no approval channel is available.',
   },
   // Answered only by the admin API (src/admin), never on the MCP wire; hence the generic JSON-RPC code.

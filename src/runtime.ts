@@ -29,6 +29,7 @@ import { HttpIngress } from './ingress/http-server.ts';
 import { ListenHub } from './ingress/listen-hub.ts';
 import { SessionStore } from './ingress/sessions.ts';
 import { AlertHub } from './monitor/alert-hub.ts';
+import { RULE_IDS } from './monitor/anomaly/alert.ts';
 import { AnomalyDetector, type CallObservation, webhookNotifierFromConfig } from './monitor/anomaly/index.ts';
 import type { Logger } from './monitor/logger.ts';
 import { createMetrics } from './monitor/metrics.ts';
@@ -36,6 +37,7 @@ import { listenMetrics } from './monitor/metrics-route.ts';
 import { createTracing, passthroughTracing, type Tracing } from './monitor/tracing.ts';
 import { ApprovalBroker, type ApprovalClock } from './policy/approvals/approval-broker.ts';
 import type { PolicyAction } from './policy/mcp-schema.ts';
+import { formatProblem } from './policy/policy-files.ts';
 import { PolicyService } from './policy/policy-service.ts';
 import { SqliteStore } from './store/sqlite-store.ts';
 import { type Authorizer, CallbackAuthorizer } from './upstream/credentials/authorizer.ts';
@@ -192,6 +194,18 @@ export class Rampart {
           now: options.now ?? Date.now,
           onReload: (next, previous) =>
             void this.recordPolicyChange(next.digest, previous.digest, next.policies.length),
+          // The set in force stays (at worst it was loaded before the tools typed its argument reads, and a misread
+          // argument then errors at run time: a permit permits nothing, a forbid denies). Someone must look.
+          onRejected: (err) =>
+            this.alerts.raiseSystem(
+              RULE_IDS.policyRejected,
+              'high',
+              'Changed policies were rejected; the previous set stays in force.',
+              {
+                problems: err.problems.length,
+                first: err.problems[0] ? formatProblem(err.problems[0]).slice(0, 300) : '',
+              },
+            ),
         })
       : undefined;
     const policyGuards = this.policies ? [this.createPolicyGuard(this.policies, config, sink)] : [];

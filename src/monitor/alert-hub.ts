@@ -3,6 +3,7 @@
 // the audit log itself cannot be recorded in it while it is failing; it still reaches the log and the webhook.
 import type { AuditAlert, AuditLog } from '../audit/audit-log.ts';
 import { eventId } from '../audit/event-id.ts';
+import type { AlertSeverity, RuleId } from './anomaly/alert.ts';
 import { type Alert, alertAuditInput, RULE_IDS, type WebhookNotifier } from './anomaly/index.ts';
 import type { Logger } from './logger.ts';
 
@@ -59,6 +60,32 @@ export class AlertHub {
       message: alert.message,
       evidence: { code: alert.code, ...(alert.error ? { error: alert.error.slice(0, 200) } : {}) },
       dedupKey: alert.code,
+      suppressed: 0,
+    });
+  }
+
+  /** Rampart's own operational alerts (a rejected policy set), with names and counts only. */
+  raiseSystem(
+    rule: RuleId,
+    severity: AlertSeverity,
+    message: string,
+    evidence: Record<string, string | number>,
+  ): void {
+    const nowMs = this.now();
+    this.raise({
+      id: eventId(nowMs),
+      rule,
+      severity,
+      time: new Date(nowMs).toISOString(),
+      principal: undefined,
+      principalRef: undefined,
+      agent: undefined,
+      sessionId: undefined,
+      server: undefined,
+      name: undefined,
+      message,
+      evidence,
+      dedupKey: `${rule}:${JSON.stringify(evidence)}`,
       suppressed: 0,
     });
   }

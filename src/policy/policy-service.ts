@@ -138,12 +138,21 @@ export class PolicyService {
    * typing changes, the set is re-validated (and rejected, keeping the previous one, if a policy no longer fits).
    */
   noteCatalog(server: string, kind: 'tools' | 'prompts', items: readonly JsonObject[]): void {
-    if (kind === 'tools')
-      this.toolSchemas.set(
-        server,
-        items.map((t) => t['inputSchema']),
-      );
-    else this.promptSchemas.set(server, items.map(promptSchemaOf));
+    this.noteCatalogs([{ server, kind, items }]);
+  }
+
+  /** Several lists at once, re-validated once (`rampart policy test` knows every server's tools up front). */
+  noteCatalogs(
+    lists: readonly { server: string; kind: 'tools' | 'prompts'; items: readonly JsonObject[] }[],
+  ): void {
+    for (const { server, kind, items } of lists) {
+      if (kind === 'tools')
+        this.toolSchemas.set(
+          server,
+          items.map((t) => t['inputSchema']),
+        );
+      else this.promptSchemas.set(server, items.map(promptSchemaOf));
+    }
     const tools = argumentsTypeOf([...this.toolSchemas.values()].flat());
     const prompts = argumentsTypeOf([...this.promptSchemas.values()].flat());
     if (tools.type === this.argumentTypes.tools && prompts.type === this.argumentTypes.prompts) return;

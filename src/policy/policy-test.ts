@@ -56,6 +56,8 @@ const caseSchema = z.strictObject({
     })
     .prefault({}),
   expect: z.enum(['allow', 'deny', 'approval']),
+  /** For `expect: approval`: who may approve (`any`: the user may be asked; `approver`: approvers only). */
+  approval: z.enum(['any', 'approver']).optional(),
   /** When given, the deciding policies must be exactly these (order does not matter). */
   policies: z.array(z.string()).optional(),
 });
@@ -120,7 +122,7 @@ export function runPolicyTest(
     // The tools' input schemas type `context.arguments`, as the servers' lists do in the gateway.
     const byServer = new Map<string, Record<string, unknown>[]>();
     for (const tool of test.tools) byServer.set(tool.server, [...(byServer.get(tool.server) ?? []), tool]);
-    for (const [server, tools] of byServer) service.noteCatalog(server, 'tools', tools);
+    service.noteCatalogs([...byServer].map(([server, items]) => ({ server, kind: 'tools' as const, items })));
     // A policy that misreads a declared argument is an error here, as it is when the gateway lists the tools.
     if (rejected) throw rejected;
     return test.cases.map((c) => runCase(service, test, c));
@@ -138,7 +140,11 @@ function runCase(service: PolicyService, test: PolicyTestFile, c: PolicyTestCase
     arguments: c.arguments,
     nowMs: c.context.time ? Date.parse(c.context.time) : Date.now(),
   };
-  const base = { name: c.name, expected: c.expect, expectedPolicies: c.policies };
+  const base = {
+    name: c.name,
+    expected: c.approval ? `${c.expect} (${c.approval})` : c.expect,
+    expectedPolicies: c.policies,
+  };
   let target: PolicyTarget;
   try {
     target = targetOf(test, c);
@@ -148,9 +154,11 @@ function runCase(service: PolicyService, test: PolicyTestFile, c: PolicyTestCase
   let effect: string;
   let policies: readonly string[];
   let reason: string;
+  let approval: string | undefined;
   try {
     const decision = service.decideFacts(facts, c.action, target);
     effect = decision.effect;
+    approval = decision.approval;
     policies = decision.policies;
     reason = decision.reason;
   } catch (err) {
@@ -161,7 +169,9 @@ function runCase(service: PolicyService, test: PolicyTestFile, c: PolicyTestCase
   }
   const samePolicies =
     c.policies === undefined || [...c.policies].sort().join('\u0000') === [...policies].sort().join('\u0000');
-  return { ...base, ok: effect === c.expect && samePolicies, actual: effect, policies, reason };
+  const sameApproval = c.approval === undefined || c.approval === approval;
+  const actual = effect === 'approval' && approval ? `approval (${approval})` : effect;
+  return { ...base, ok: effect === c.expect && samePolicies && sameApproval, actual, policies, reason };
 }
 
 function principalOf(p: PolicyTestCase['principal']): Principal | undefined {

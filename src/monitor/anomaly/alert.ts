@@ -18,6 +18,8 @@ export const RULE_IDS = {
   auditUnavailable: 'audit.unavailable',
   auditDegraded: 'audit.degraded',
   auditRecovered: 'audit.recovered',
+  /** A changed policy set (or the tools' argument types) was rejected: the previous set stays in force. */
+  policyRejected: 'policy.rejected',
 } as const;
 export type RuleId = (typeof RULE_IDS)[keyof typeof RULE_IDS];
 
