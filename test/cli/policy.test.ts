@@ -50,6 +50,16 @@ describe('rampart policy', () => {
     );
   });
 
+  it('serve refuses to start on an invalid policy file, naming file, line and column', () => {
+    writeFileSync(
+      path.join(dir, 'serve.yaml'),
+      `stateDir: ${path.join(dir, 'serve-state')}\nlisten: { port: 0 }\npolicy:\n  files: [bad.cedar]\nservers:\n  - name: biz\n    command: ${NODE}\n    args: [${BUSINESS}]\n`,
+    );
+    const run = rampart('serve', '--config', path.join(dir, 'serve.yaml'));
+    assert.equal(run.code, 1);
+    assert.match(run.err, /bad\.cedar:9:44: policy typo/);
+  });
+
   it('validate --tools types the arguments: a misread declared argument fails', () => {
     writeFileSync(
       path.join(dir, 'tools.json'),
