@@ -14,9 +14,9 @@
 // in a rotating order after a warm-up; the table gives the medians over repetitions of each repetition's
 // percentiles, and each row's percentiles divided by the whole-set baseline's (same repetition, then median).
 //
-//   node bench/policy-decision.ts [--reps 5] [--decisions 3000] [--cold 300] [--no-pin] [--out FILE.json]
+//   node bench/policy-decision.ts [--reps 7] [--decisions 3000] [--cold 300] [--no-pin] [--out FILE.json]
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,13 +34,14 @@ import {
   toolEntity,
 } from '../src/policy/entities.ts';
 import { loadPolicyFiles } from '../src/policy/policy-files.ts';
+import { HZ, selfCpu } from './procfs.ts';
 import { fmt, median } from './stats.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 const { values: a } = parseArgs({
   options: {
-    reps: { type: 'string', default: '5' },
+    reps: { type: 'string', default: '7' },
     decisions: { type: 'string', default: '3000' },
     cold: { type: 'string', default: '300' },
     'no-pin': { type: 'boolean', default: false },
@@ -61,8 +62,12 @@ const COLD = positive('cold', a.cold);
 
 // One core to ourselves when there are two: the same CPU as the system under test of `npm run bench`.
 const CPUS = availableParallelism();
-const pinned = !a['no-pin'] && CPUS >= 2 && spawnSync('taskset', ['-a', '-p', '-c', '1', String(process.pid)]).status === 0;
-const log = (...x: unknown[]) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${x.join(' ')}\n`);
+const pinned =
+  !a['no-pin'] &&
+  CPUS >= 2 &&
+  spawnSync('taskset', ['-a', '-p', '-c', '1', String(process.pid)]).status === 0;
+const log = (...x: unknown[]) =>
+  process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${x.join(' ')}\n`);
 
 // ---------------------------------------------------------------------------------------------------------------
 // Deterministic generation
@@ -94,7 +99,7 @@ interface ToolSpec {
   readonly server: (typeof servers)[number];
   readonly name: string;
   readonly exposed: string;
-  readonly annotations: Record<string, boolean>;
+  readonly annotations: { readonly readOnlyHint?: boolean; readonly destructiveHint?: boolean };
   /** The argument a policy constrains on this tool (undefined: no policy reads its arguments). */
   readonly argument: 'path' | 'amount' | 'host' | undefined;
   readonly risk: number;
@@ -143,11 +148,20 @@ function policiesText(): string {
     const id = `args-${t.exposed}`;
     const head = `forbid (principal, action == Action::"call", resource == Tool::"${t.exposed}")`;
     if (t.argument === 'path')
-      add(id, `@reason("Only files under /data.")\n${head}\n  unless { context.arguments has path && context.arguments.path like "/data/*" };`);
+      add(
+        id,
+        `@reason("Only files under /data.")\n${head}\n  unless { context.arguments has path && context.arguments.path like "/data/*" };`,
+      );
     else if (t.argument === 'amount')
-      add(id, `@approval\n${head}\n  when { context.arguments has amount && context.arguments.amount > 1000 };`);
+      add(
+        id,
+        `@approval\n${head}\n  when { context.arguments has amount && context.arguments.amount > 1000 };`,
+      );
     else
-      add(id, `${head}\n  unless { context.arguments has host && ["api.example.com", "cdn.example.com"].contains(context.arguments.host) };`);
+      add(
+        id,
+        `${head}\n  unless { context.arguments has host && ["api.example.com", "cdn.example.com"].contains(context.arguments.host) };`,
+      );
   }
   // Production servers: business hours only (UTC), on weekdays.
   for (const s of servers.filter((s) => s.labels.includes('prod'))) {
@@ -171,18 +185,33 @@ function policiesText(): string {
     );
   }
   // Global rules.
-  add('global-agents-destructive', 'forbid (principal is Agent, action == Action::"call", resource is Tool)\n  when { resource.annotations.destructiveHint && resource.risk > 3 };');
-  add('global-quarantine', 'forbid (principal, action, resource)\n  when { resource has labels && resource.labels.contains("quarantined") };');
-  add('global-pii', 'forbid (principal, action in [Action::"call", Action::"read", Action::"get"], resource)\n  when { resource has labels && resource.labels.contains("pii") }\n  unless { principal in Group::"security" || principal.roles.contains("dpo") };');
+  add(
+    'global-agents-destructive',
+    'forbid (principal is Agent, action == Action::"call", resource is Tool)\n  when { resource.annotations.destructiveHint && resource.risk > 3 };',
+  );
+  add(
+    'global-quarantine',
+    'forbid (principal, action, resource)\n  when { resource has labels && resource.labels.contains("quarantined") };',
+  );
+  add(
+    'global-pii',
+    'forbid (principal, action in [Action::"call", Action::"read", Action::"get"], resource)\n  when { resource has labels && resource.labels.contains("pii") }\n  unless { principal in Group::"security" || principal.roles.contains("dpo") };',
+  );
   add('global-tenant', 'forbid (principal, action, resource)\n  unless { principal.tenant == "acme" };');
-  add('global-admins', 'permit (principal, action, resource)\n  when { principal.roles.contains("admin") && context.scopes.contains("admin") };');
+  add(
+    'global-admins',
+    'permit (principal, action, resource)\n  when { principal.roles.contains("admin") && context.scopes.contains("admin") };',
+  );
   add('global-prompts', 'permit (principal, action == Action::"get", resource is Prompt);');
   add('global-catalog', 'permit (principal, action == Action::"list", resource);');
   // Fill up to 200 with per-tool permits for the support team (realistic long tail of exceptions).
   let i = 0;
   while (out.length < 200) {
     const t = tools[(i * 7) % tools.length]!;
-    add(`support-${i}`, `permit (principal in Group::"support", action == Action::"call", resource == Tool::"${t.exposed}");`);
+    add(
+      `support-${i}`,
+      `permit (principal in Group::"support", action == Action::"call", resource == Tool::"${t.exposed}");`,
+    );
     i++;
   }
   return out.join('\n\n');
@@ -193,7 +222,8 @@ const source = loadPolicyFiles(['bench.cedar'], {
   read: () => text,
   argumentsType: '{path?: String, amount?: Long, host?: String}',
 });
-if (source.policies.length !== 200) throw new Error(`expected 200 policies, generated ${source.policies.length}`);
+if (source.policies.length !== 200)
+  throw new Error(`expected 200 policies, generated ${source.policies.length}`);
 
 // Principals: users in one or two teams (some admins), and agents.
 function principal(i: number): CedarEntity {
@@ -232,7 +262,12 @@ const serverEntities = new Map(servers.map((s) => [s.name, serverEntity(s.name, 
 const toolEntities = new Map(
   tools.map((t) => [
     t.exposed,
-    toolEntity(t.server.name, t.exposed, { name: t.name, annotations: t.annotations }, { labels: t.server.labels, risk: t.risk }),
+    toolEntity(
+      t.server.name,
+      t.exposed,
+      { name: t.name, annotations: t.annotations },
+      { labels: t.server.labels, risk: t.risk },
+    ),
   ]),
 );
 
@@ -246,7 +281,10 @@ function argumentsFor(t: ToolSpec): Record<string, CedarValue> {
     case 'amount':
       return { amount: Math.floor(random() * 2000), currency: 'EUR', memo: `invoice ${fresh}` };
     case 'host':
-      return { host: random() < 0.7 ? 'api.example.com' : `h${fresh}.example.org`, path: `/v1/items/${fresh}` };
+      return {
+        host: random() < 0.7 ? 'api.example.com' : `h${fresh}.example.org`,
+        path: `/v1/items/${fresh}`,
+      };
     default:
       return { query: `q${fresh}`, limit: fresh % 100 };
   }
@@ -260,17 +298,30 @@ function toolRequest(p: number, t: ToolSpec, nowMs = DAY, withArguments = true):
     related: [serverEntities.get(t.server.name)!],
     context: contexts[p]!.get(nowMs)!,
     arguments: withArguments ? argumentsFor(t) : undefined,
+    argumentTypes: DECLARED_TYPES[t.argument ?? 'none'],
   };
 }
+
+/** The tools' input schemas as list filtering sees them (declared top-level argument types). */
+const DECLARED_TYPES = {
+  path: { path: 'string', mode: 'string' },
+  amount: { amount: 'integer', currency: 'string', memo: 'string' },
+  host: { host: 'string', path: 'string' },
+  none: { query: 'string', limit: 'integer' },
+} as const;
 
 const PRINCIPALS = 60;
 const principals = Array.from({ length: PRINCIPALS }, (_, i) => principal(i));
 const contexts = principals.map((_, i) => new Map([DAY, NIGHT].map((t) => [t, contextOf(i, t)])));
 
-// The hot working set: 20 principals × 40 tools (one per server and kind), well inside the plan cache (4096
-// shapes): a gateway sees the same callers use the same tools within a minute.
+// The hot working set: 20 principals × 80 tools (per server its argument-dependent tool and one other), 1600
+// shapes, well inside the plan cache (4096): a gateway sees the same callers use the same tools within a minute.
 const HOT_PRINCIPALS = Array.from({ length: 20 }, (_, i) => i * 3);
-const hotTools = servers.flatMap((s, i) => tools.filter((t) => t.server === s && (t.argument !== undefined || t.name === ['read', 'delete', 'list'][i % 3])));
+const hotTools = servers.flatMap((s, i) =>
+  tools.filter(
+    (t) => t.server === s && (t.argument !== undefined || t.name === ['read', 'delete', 'list'][i % 3]),
+  ),
+);
 const argTools = hotTools.filter((t) => t.argument !== undefined);
 const plainTools = hotTools.filter((t) => t.argument === undefined);
 
@@ -282,7 +333,14 @@ const resources = servers.slice(0, 10).map((s) => {
   const template = `file:///${s.name}/{name}`;
   const marks = { labels: s.labels, risk: 0 };
   return {
-    entity: resourceEntity(s.name, `file:///${s.name}/readme.md`, 'file:///readme.md', 'text/markdown', [template], marks),
+    entity: resourceEntity(
+      s.name,
+      `file:///${s.name}/readme.md`,
+      'file:///readme.md',
+      'text/markdown',
+      [template],
+      marks,
+    ),
     related: [serverEntities.get(s.name)!, templateEntity(s.name, template, 'file:///{name}', marks)],
   };
 });
@@ -303,10 +361,23 @@ function workload(kind: 'args' | 'no-args' | 'mixed', n: number): PolicyRequest[
       else if (r < 0.9) {
         const pr = pick(prompts);
         const args: Record<string, CedarValue> = { topic: `t${k}` };
-        out.push({ principal: principals[p]!, action: 'get', resource: pr.entity, related: [pr.server], context: contexts[p]!.get(DAY)!, arguments: args });
+        out.push({
+          principal: principals[p]!,
+          action: 'get',
+          resource: pr.entity,
+          related: [pr.server],
+          context: contexts[p]!.get(DAY)!,
+          arguments: args,
+        });
       } else {
         const res = pick(resources);
-        out.push({ principal: principals[p]!, action: 'read', resource: res.entity, related: res.related, context: contexts[p]!.get(DAY)! });
+        out.push({
+          principal: principals[p]!,
+          action: 'read',
+          resource: res.entity,
+          related: res.related,
+          context: contexts[p]!.get(DAY)!,
+        });
       }
     }
   }
@@ -356,7 +427,13 @@ interface Stats {
 }
 function stats(samples: number[]): Stats {
   const s = [...samples].sort((x, y) => x - y);
-  return { p50: percentile(s, 0.5), p95: percentile(s, 0.95), p99: percentile(s, 0.99), mean: s.reduce((x, y) => x + y, 0) / s.length, n: s.length };
+  return {
+    p50: percentile(s, 0.5),
+    p95: percentile(s, 0.95),
+    p99: percentile(s, 0.99),
+    mean: s.reduce((x, y) => x + y, 0) / s.length,
+    n: s.length,
+  };
 }
 
 const engine = new PolicyEngine(source);
@@ -364,23 +441,49 @@ const engine = new PolicyEngine(source);
 const coldEngine = new PolicyEngine(source);
 
 // Warm-up: JIT, the whole set preparsed, every hot shape planned.
-log(`200 policies; ${hotTools.length} hot tools (${argTools.length} argument-dependent) × ${HOT_PRINCIPALS.length} principals; warming up`);
+log(
+  `200 policies; ${hotTools.length} hot tools (${argTools.length} argument-dependent) × ${HOT_PRINCIPALS.length} principals; warming up`,
+);
 for (const r of workload('mixed', 4000)) {
   engine.decide(r);
   engine.decideWhole(r);
+  engine.visible(r);
 }
-for (const p of HOT_PRINCIPALS) for (const t of hotTools) engine.decide(toolRequest(p, t));
+for (const p of HOT_PRINCIPALS) {
+  for (const t of hotTools) {
+    engine.decide(toolRequest(p, t));
+    engine.visible(toolRequest(p, t, DAY, false));
+  }
+}
 for (const r of coldRequests(200, true)) coldEngine.decide(r);
 
-/** Plain-tool decisions that are a plan constant (no Cedar call on the hot path) vs ones that still run residuals. */
-const results: Record<Row, Stats[]> = Object.fromEntries(ROWS.map((r) => [r, []])) as unknown as Record<Row, Stats[]>;
+const results: Record<Row, Stats[]> = Object.fromEntries(ROWS.map((r) => [r, []])) as unknown as Record<
+  Row,
+  Stats[]
+>;
 const ratios: Record<Row, { p50: number[]; p99: number[] }> = Object.fromEntries(
   ROWS.map((r) => [r, { p50: [], p99: [] }]),
 ) as unknown as Record<Row, { p50: number[]; p99: number[] }>;
 
+/** Busy ticks of our CPU when pinned (else of the whole machine), from /proc/stat. */
+function busyTicks(): number {
+  const name = pinned ? 'cpu1' : 'cpu';
+  const line =
+    readFileSync('/proc/stat', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith(`${name} `)) ?? '';
+  const v = line.trim().split(/\s+/).slice(1).map(Number);
+  return v.slice(0, 8).reduce((x, y) => x + y, 0) - (v[3] ?? 0) - (v[4] ?? 0);
+}
+/** CPU other tenants used during each repetition on our core (pinned), in % of that core. */
+const foreign: number[] = [];
+
 for (let rep = 0; rep < REPS; rep++) {
   const order = ROWS.map((_, k) => ROWS[(k + rep) % ROWS.length]!);
   const measured = {} as Record<Row, Stats>;
+  const m0 = busyTicks();
+  const s0 = selfCpu(process.pid);
+  const t0 = process.hrtime.bigint();
   for (const row of order) {
     let samples: number[];
     switch (row) {
@@ -405,11 +508,16 @@ for (let rep = 0; rep < REPS; rep++) {
     measured[row] = stats(samples);
     results[row].push(measured[row]);
   }
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  foreign.push(Math.max(0, ((busyTicks() - m0 - (selfCpu(process.pid) - s0)) / HZ / seconds) * 100));
   for (const row of ROWS) {
     ratios[row].p50.push(measured[row].p50 / measured.whole.p50);
     ratios[row].p99.push(measured[row].p99 / measured.whole.p99);
   }
-  log(`rep ${rep + 1}/${REPS}: ${ROWS.map((r) => `${r} p50 ${fmt(measured[r].p50, 0)} µs`).join(', ')}`);
+  log(
+    `rep ${rep + 1}/${REPS} (foreign CPU ${fmt(foreign.at(-1)!, 0)} %): ` +
+      ROWS.map((r) => `${r} p50 ${fmt(measured[r].p50, 0)} µs`).join(', '),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -435,26 +543,68 @@ const p = (s = '') => lines.push(s);
 p(
   `Run ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, Node ${process.version}, ${CPUS} CPUs, ` +
     `${pinned ? 'pinned to CPU 1' : 'unpinned'}; 200 policies; ${REPS} reps × ${DECISIONS} decisions per row ` +
-    `(cold rows: ${COLD}); medians over reps.`,
+    `(cold rows: ${COLD}); medians over reps. Other tenants' CPU during the reps, ${pinned ? 'on CPU 1' : 'machine-wide'}: ${foreign.map((f) => fmt(f, 0)).join(', ')} % of a core.`,
 );
 p();
-p('| row | p50 µs | p95 µs | p99 µs | mean µs | p50 ÷ whole | p99 ÷ whole | p50 ≤ 100 µs | p99 ≤ 250 µs |');
-p('|---|---:|---:|---:|---:|---:|---:|---|---|');
+p(
+  '| row | p50 µs | p95 µs | p99 µs | mean µs | p50 range µs | p99 range µs | p50 ÷ whole | p99 ÷ whole | p50 ≤ 100 µs | p99 ≤ 250 µs |',
+);
+p('|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|');
 for (const row of ROWS) {
   const p50 = med(row, (s) => s.p50);
   const p99 = med(row, (s) => s.p99);
-  const verdict = (v: number, budget: number) => (v <= budget ? 'yes' : 'NO') + (JUDGED.has(row) ? '' : ' (not judged)');
-  p(
-    `| ${LABEL[row]} | ${fmt(p50, 0)} | ${fmt(med(row, (s) => s.p95), 0)} | ${fmt(p99, 0)} | ${fmt(med(row, (s) => s.mean), 0)} | ` +
-      `${fmt(median(ratios[row].p50))} | ${fmt(median(ratios[row].p99))} | ${row === 'whole' ? '–' : verdict(p50, P50_BUDGET)} | ${row === 'whole' ? '–' : verdict(p99, P99_BUDGET)} |`,
-  );
+  const range = (f: (s: Stats) => number) => {
+    const xs = results[row].map(f);
+    return `${fmt(Math.min(...xs), 0)}–${fmt(Math.max(...xs), 0)}`;
+  };
+  const verdict = (v: number, budget: number) =>
+    row === 'whole' ? '–' : (v <= budget ? 'yes' : 'NO') + (JUDGED.has(row) ? '' : ' (not judged)');
+  const cells = [
+    LABEL[row],
+    fmt(p50, 0),
+    fmt(
+      med(row, (s) => s.p95),
+      0,
+    ),
+    fmt(p99, 0),
+    fmt(
+      med(row, (s) => s.mean),
+      0,
+    ),
+    range((s) => s.p50),
+    range((s) => s.p99),
+    fmt(median(ratios[row].p50)),
+    fmt(median(ratios[row].p99)),
+    verdict(p50, P50_BUDGET),
+    verdict(p99, P99_BUDGET),
+  ];
+  p(`| ${cells.join(' | ')} |`);
 }
+p();
+p(
+  'Ranges: the lowest and highest of the per-repetition percentiles. Ratios: median over reps of row ÷ whole set.',
+);
 process.stdout.write(`${lines.join('\n')}\n`);
 
 const outFile = resolve(ROOT, a.out);
 mkdirSync(dirname(outFile), { recursive: true });
 writeFileSync(
   outFile,
-  JSON.stringify({ startedAt: new Date().toISOString(), node: process.version, cpus: CPUS, pinned, reps: REPS, decisions: DECISIONS, cold: COLD, results, ratios }, null, 1),
+  JSON.stringify(
+    {
+      startedAt: new Date().toISOString(),
+      node: process.version,
+      cpus: CPUS,
+      pinned,
+      reps: REPS,
+      decisions: DECISIONS,
+      cold: COLD,
+      foreign,
+      results,
+      ratios,
+    },
+    null,
+    1,
+  ),
 );
 log(`raw results: ${a.out}`);

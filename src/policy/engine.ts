@@ -444,7 +444,18 @@ function project(
 ): Record<string, CedarValue> {
   if (keys === undefined) return context;
   const out: Record<string, CedarValue> = {};
-  for (const key of keys) if (key in context && key !== 'arguments') out[key] = context[key]!;
+  for (const key of keys) {
+    const dot = key.indexOf('.');
+    if (dot === -1) {
+      if (key in context && key !== 'arguments') out[key] = context[key]!;
+      continue;
+    }
+    // A field of a record (the clock): kept alone unless the whole record is read too.
+    const [record, field] = [key.slice(0, dot), key.slice(dot + 1)];
+    const source = context[record] as Record<string, CedarValue> | undefined;
+    if (keys.has(record) || source === undefined || !(field in source)) continue;
+    out[record] = { ...(out[record] as Record<string, CedarValue> | undefined), [field]: source[field]! };
+  }
   return out;
 }
 
@@ -464,6 +475,17 @@ function contextKeysOf(policy: cedar.PolicyJson): Set<string> | undefined {
     const record = node as Record<string, unknown>;
     if (record['Var'] === 'context') {
       whole = true;
+      return;
+    }
+    // `context.time.hour`: only that field of the clock, so a slice reading the hour is planned once an hour, not
+    // once a minute.
+    const field = record['.'] as {
+      left?: { '.'?: { left?: { Var?: string }; attr?: unknown } };
+      attr?: unknown;
+    };
+    const clock = field?.left?.['.'];
+    if (clock?.left?.Var === 'context' && clock.attr === 'time' && typeof field.attr === 'string') {
+      keys.add(`time.${field.attr}`);
       return;
     }
     for (const op of ['.', 'has'] as const) {

@@ -225,7 +225,8 @@ export class PolicyService {
     const { resource, related } = this.resourceOf(target);
     let args: Record<string, CedarValue> | undefined;
     if (withArguments && (action === 'call' || action === 'get')) {
-      const schema = target.kind === 'tool' ? target.item['inputSchema'] : undefined;
+      const schema =
+        target.kind === 'tool' ? target.item['inputSchema'] : promptArgumentsSchema(facts.arguments);
       args = cedarArguments(facts.arguments, schema);
     }
     return {
@@ -353,6 +354,8 @@ function declaredTypesOf(target: PolicyTarget): Record<string, string> | undefin
     const types: Record<string, string> = {};
     for (const arg of args)
       if (isObject(arg) && typeof arg['name'] === 'string') types[arg['name']] = 'string';
+    // Every prompt argument is a string, declared or not.
+    types['*'] = 'string';
     return types;
   }
   if (target.kind !== 'tool') return undefined;
@@ -363,4 +366,11 @@ function declaredTypesOf(target: PolicyTarget): Record<string, string> | undefin
     if (isObject(property) && typeof property['type'] === 'string') types[name] = property['type'];
   }
   return types;
+}
+
+/** Prompt arguments are strings (MCP): any other value is refused like a mistyped tool argument. */
+function promptArgumentsSchema(args: unknown): JsonObject {
+  const properties: JsonObject = {};
+  if (isObject(args)) for (const name of Object.keys(args)) properties[name] = { type: 'string' };
+  return { type: 'object', properties };
 }

@@ -6,7 +6,10 @@
 // conditions this search does not understand (they only make the item hidden, never a hidden item callable).
 import type { CedarValue } from './arguments.ts';
 
-/** Declared JSON Schema types of a tool's top-level arguments (only candidates a real call could carry). */
+/**
+ * Declared JSON Schema types of a tool's top-level arguments (only candidates a real call could carry); `*` is the
+ * type of arguments not declared (prompts: every argument is a string).
+ */
 export type DeclaredTypes = Readonly<Record<string, string>>;
 
 const FRESH_STRING = 'rampart:witness';
@@ -198,7 +201,8 @@ export function witnessCandidates(
 ): Record<string, CedarValue>[] {
   const values = [...collect(residuals)].map(([name, found]) => {
     const unique = new Map<string, CedarValue>();
-    for (const v of found) if (fits(v, declared?.[name])) unique.set(JSON.stringify(v), v);
+    const type = declared && Object.hasOwn(declared, name) ? declared[name] : declared?.['*'];
+    for (const v of found) if (fits(v, type)) unique.set(JSON.stringify(v), v);
     return [name, [ABSENT, ...unique.values()] as Candidate[]] as const;
   });
   const out: Record<string, CedarValue>[] = [];

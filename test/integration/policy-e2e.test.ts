@@ -218,6 +218,9 @@ describe('Cedar policies end to end', () => {
     const alice = await client('alice', ['readers']);
     assert.deepEqual(names(await alice.result('prompts/list'), 'prompts'), ['biz__summarize']);
     await alice.result('prompts/get', { name: 'biz__summarize', arguments: { topic: 'q3' } });
+    // Prompt arguments are strings (MCP): anything else is refused before a policy could misread it.
+    const numeric = await alice.request('prompts/get', { name: 'biz__summarize', arguments: { topic: 3 } });
+    assert.equal(errorData(numeric)['code'], 'RAMPART_ARGUMENT_TYPE');
     const hidden = await alice.request('prompts/get', { name: 'biz__internal_review' });
     assert.equal(errorData(hidden)['code'], 'RAMPART_POLICY_DENIED');
     const completion = await alice.request('completion/complete', {

@@ -5,13 +5,20 @@
 // constraints; conditions on groups, roles, annotations, labels, risk, time, scopes, source address and the
 // call's arguments; forbids with unguarded argument access, which error and so must deny; `@approval` forbids),
 // always valid against the schema, so every generated set loads. Requests come from a small universe (three
-// servers with tools, prompts, resources and templates) so that scopes and conditions often match.
+// servers with tools, prompts, resources and templates) so that scopes and conditions often match. "Some call is
+// not denied" is decided over a finite set of argument records that covers every argument condition the grammar
+// writes (each argument absent, matching, not matching). FC_SCALE=10 runs a ten times longer search.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import type { Principal } from '../../src/auth/principal.ts';
 import type { CedarValue } from '../../src/policy/arguments.ts';
-import { type CedarEntity, type PolicyDecision, PolicyEngine, type PolicyRequest } from '../../src/policy/engine.ts';
+import {
+  type CedarEntity,
+  type PolicyDecision,
+  PolicyEngine,
+  type PolicyRequest,
+} from '../../src/policy/engine.ts';
 import {
   baseContext,
   catalogEntity,
@@ -61,7 +68,14 @@ const GROUPS = ['eng', 'ops', 'finance'] as const;
 const ROLES = ['admin', 'viewer'] as const;
 const LABELS = ['pii', 'prod'] as const;
 const ALL_ACTIONS = Object.keys(ACTIONS) as PolicyAction[];
-const ALL_TYPES: readonly ResourceType[] = ['Server', 'Tool', 'Prompt', 'Resource', 'ResourceTemplate', 'Catalog'];
+const ALL_TYPES: readonly ResourceType[] = [
+  'Server',
+  'Tool',
+  'Prompt',
+  'Resource',
+  'ResourceTemplate',
+  'Catalog',
+];
 const IN_SERVER: readonly ResourceType[] = ['Server', 'Tool', 'Prompt', 'Resource', 'ResourceTemplate'];
 
 const exposed = (server: string, name: string) => `${server}__${name}`;
@@ -92,13 +106,26 @@ const actionConstraint: fc.Arbitrary<{ text: string; actions: readonly PolicyAct
   {
     weight: 5,
     arbitrary: fc
-      .constantFrom<PolicyAction>('call', 'call', 'call', 'get', 'read', 'list', 'complete', 'subscribe', 'sample')
+      .constantFrom<PolicyAction>(
+        'call',
+        'call',
+        'call',
+        'get',
+        'read',
+        'list',
+        'complete',
+        'subscribe',
+        'sample',
+      )
       .map((a) => ({ text: `action == ${actionRef(a)}`, actions: [a] })),
   },
   {
     weight: 2,
     arbitrary: fc
-      .subarray(['call', 'get', 'read', 'complete', 'subscribe', 'list'] as PolicyAction[], { minLength: 1, maxLength: 3 })
+      .subarray(['call', 'get', 'read', 'complete', 'subscribe', 'list'] as PolicyAction[], {
+        minLength: 1,
+        maxLength: 3,
+      })
       .map((as) => ({ text: `action in [${as.map(actionRef).join(', ')}]`, actions: as })),
   },
 );
@@ -111,7 +138,12 @@ const resourceConstraint: fc.Arbitrary<ResourceConstraint> = fc.oneof(
       .constantFrom(...TOOLS)
       .map(([s, t]) => ({ text: `resource == Tool::"${exposed(s, t)}"`, types: ['Tool'] as ResourceType[] })),
   },
-  { weight: 2, arbitrary: fc.constantFrom(...SERVERS).map((s) => ({ text: `resource in Server::"${s}"`, types: IN_SERVER })) },
+  {
+    weight: 2,
+    arbitrary: fc
+      .constantFrom(...SERVERS)
+      .map((s) => ({ text: `resource in Server::"${s}"`, types: IN_SERVER })),
+  },
   {
     weight: 2,
     arbitrary: fc
@@ -132,7 +164,7 @@ const resourceConstraint: fc.Arbitrary<ResourceConstraint> = fc.oneof(
     })),
   },
   {
-    weight: 1,
+    weight: 2,
     arbitrary: fc.constantFrom(...TEMPLATES).map(([, t]) => ({
       text: `resource in ResourceTemplate::"${t}"`,
       types: ['Resource', 'ResourceTemplate'] as ResourceType[],
@@ -149,7 +181,11 @@ const ARGUMENT_ATOMS = [
 const UNGUARDED_ATOM = 'context.arguments.limit > 10';
 
 /** The condition atoms that validate for every (action, resource type) a scope admits. */
-function atomsFor(effect: 'permit' | 'forbid', actions: readonly PolicyAction[], types: readonly ResourceType[]) {
+function atomsFor(
+  effect: 'permit' | 'forbid',
+  actions: readonly PolicyAction[],
+  types: readonly ResourceType[],
+) {
   const toolsOnly = types.every((t) => t === 'Tool');
   const withRisk = types.every((t) => t !== 'Server' && t !== 'Catalog');
   const atoms = [
@@ -158,8 +194,12 @@ function atomsFor(effect: 'permit' | 'forbid', actions: readonly PolicyAction[],
     'principal.roles.contains("admin")',
     'principal.tenant == "acme"',
     'principal is Agent',
-    toolsOnly ? 'resource.annotations.destructiveHint' : 'resource has annotations && resource.annotations.destructiveHint',
-    toolsOnly ? 'resource.annotations.readOnlyHint' : 'resource has annotations && resource.annotations.readOnlyHint',
+    toolsOnly
+      ? 'resource.annotations.destructiveHint'
+      : 'resource has annotations && resource.annotations.destructiveHint',
+    toolsOnly
+      ? 'resource.annotations.readOnlyHint'
+      : 'resource has annotations && resource.annotations.readOnlyHint',
     'resource has labels && resource.labels.contains("pii")',
     withRisk ? 'resource.risk > 2' : 'resource has risk && resource.risk > 2',
     'context.time.hour >= 9 && context.time.hour < 17',
@@ -176,41 +216,58 @@ function atomsFor(effect: 'permit' | 'forbid', actions: readonly PolicyAction[],
   return { atoms, argumentAtoms };
 }
 
-/** Policy text without its `@id` (added once the set is assembled). */
-const policyBody: fc.Arbitrary<string> = fc
-  .record({
-    effect: fc.constantFrom<'permit' | 'forbid'>('permit', 'permit', 'forbid'),
-    principal: principalConstraint,
-    action: actionConstraint,
-    resource: resourceConstraint,
-  })
-  .filter(({ action, resource }) => action.actions.some((a) => ACTIONS[a].some((t) => resource.types.includes(t))))
-  .chain(({ effect, principal, action, resource }) => {
-    const types = resource.types.filter((t) => action.actions.some((a) => (ACTIONS[a] as readonly string[]).includes(t)));
-    const { atoms, argumentAtoms } = atomsFor(effect, action.actions, types);
-    // Argument conditions are what planning is about: favour them where they validate.
-    const atom =
-      argumentAtoms.length > 0
-        ? fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...atoms) }, { weight: 2, arbitrary: fc.constantFrom(...argumentAtoms) })
-        : fc.constantFrom(...atoms);
-    const clause = fc.oneof(
-      { weight: 4, arbitrary: atom.map((a) => `(${a})`) },
-      { weight: 2, arbitrary: fc.tuple(atom, atom).map(([a, b]) => `(${a}) && (${b})`) },
-      { weight: 1, arbitrary: fc.tuple(atom, atom).map(([a, b]) => `(${a}) || (${b})`) },
-    );
-    const condition = fc.tuple(fc.constantFrom('when', 'when', 'unless'), clause).map(([k, c]) => `${k} { ${c} }`);
-    const annotation =
-      effect === 'forbid'
-        ? fc.constantFrom('', '', '@approval\n', '@approval("approver")\n', '@reason("not here")\n')
-        : fc.constant('');
-    return fc
-      .tuple(annotation, fc.array(condition, { minLength: 0, maxLength: 2 }))
-      .map(([ann, conds]) => `${ann}${effect} (${principal}, ${action.text}, ${resource.text})${conds.map((c) => `\n  ${c}`).join('')};`);
-  });
+/** Policy text without its `@id` (added once the set is assembled); `argumentConditions` allows reading them. */
+function policyBody(argumentConditions: boolean): fc.Arbitrary<string> {
+  return fc
+    .record({
+      effect: fc.constantFrom<'permit' | 'forbid'>('permit', 'permit', 'forbid'),
+      principal: principalConstraint,
+      action: actionConstraint,
+      resource: resourceConstraint,
+    })
+    .filter(({ action, resource }) =>
+      action.actions.some((a) => ACTIONS[a].some((t) => resource.types.includes(t))),
+    )
+    .chain(({ effect, principal, action, resource }) => {
+      const types = resource.types.filter((t) =>
+        action.actions.some((a) => (ACTIONS[a] as readonly string[]).includes(t)),
+      );
+      const { atoms, argumentAtoms } = atomsFor(effect, action.actions, types);
+      // Argument conditions are what planning is about: favour them where they validate.
+      const atom =
+        argumentConditions && argumentAtoms.length > 0
+          ? fc.oneof(
+              { weight: 3, arbitrary: fc.constantFrom(...atoms) },
+              { weight: 2, arbitrary: fc.constantFrom(...argumentAtoms) },
+            )
+          : fc.constantFrom(...atoms);
+      const clause = fc.oneof(
+        { weight: 4, arbitrary: atom.map((a) => `(${a})`) },
+        { weight: 2, arbitrary: fc.tuple(atom, atom).map(([a, b]) => `(${a}) && (${b})`) },
+        { weight: 1, arbitrary: fc.tuple(atom, atom).map(([a, b]) => `(${a}) || (${b})`) },
+      );
+      const condition = fc
+        .tuple(fc.constantFrom('when', 'when', 'unless'), clause)
+        .map(([k, c]) => `${k} { ${c} }`);
+      const annotation =
+        effect === 'forbid'
+          ? fc.constantFrom('', '', '@approval\n', '@approval("approver")\n', '@reason("not here")\n')
+          : fc.constant('');
+      return fc
+        .tuple(annotation, fc.array(condition, { minLength: 0, maxLength: 2 }))
+        .map(
+          ([ann, conds]) =>
+            `${ann}${effect} (${principal}, ${action.text}, ${resource.text})${conds.map((c) => `\n  ${c}`).join('')};`,
+        );
+    });
+}
 
-const policySet = fc.array(policyBody, { minLength: 1, maxLength: 40 }).map((bodies) => ({
-  text: bodies.map((b, i) => `@id("p${i}")\n${b}`).join('\n'),
-}));
+function policySetOf(argumentConditions: boolean): fc.Arbitrary<{ text: string }> {
+  return fc.array(policyBody(argumentConditions), { minLength: 1, maxLength: 40 }).map((bodies) => ({
+    text: bodies.map((b, i) => `@id("p${i}")\n${b}`).join('\n'),
+  }));
+}
+const policySet = policySetOf(true);
 
 function engineFor(set: { text: string }, options?: { maxShapes?: number }): PolicyEngine {
   const source = loadPolicyFiles(['generated.cedar'], {
@@ -232,7 +289,9 @@ const principalArb: fc.Arbitrary<CedarEntity> = fc
     roles: fc.subarray([...ROLES]),
     tenant: fc.constantFrom('acme', 'globex'),
   })
-  .map(({ agent, id, groups, roles, tenant }) => principalEntity(principalOf(id, agent, groups, roles, tenant, [])));
+  .map(({ agent, id, groups, roles, tenant }) =>
+    principalEntity(principalOf(id, agent, groups, roles, tenant, [])),
+  );
 
 function principalOf(
   id: string,
@@ -294,8 +353,9 @@ const toolArb: fc.Arbitrary<Item> = fc
     destructive: fc.constantFrom(undefined, true, false),
     marks: marksArb,
   })
-  .chain(({ tool: [server, name], readOnly, destructive, marks }) =>
-    serverArb(server).map((s) => {
+  .chain(({ tool, readOnly, destructive, marks }) =>
+    serverArb(tool[0]).map((s) => {
+      const [server, name] = [tool[0], tool[1]];
       const annotations: Record<string, boolean> = {};
       if (readOnly !== undefined) annotations['readOnlyHint'] = readOnly;
       if (destructive !== undefined) annotations['destructiveHint'] = destructive;
@@ -343,13 +403,16 @@ const serverItemArb: fc.Arbitrary<Item> = fc
   .constantFrom(...SERVERS)
   .chain((server) => serverArb(server).map((s) => ({ kind: 'server' as const, resource: s, related: [] })));
 
-/** Tool arguments: each present or absent, matching or not the conditions of the grammar. */
+/** Tool arguments: each present or absent, matching or not the conditions of the grammar, and some no policy reads. */
 const toolArgumentsArb: fc.Arbitrary<Record<string, CedarValue>> = fc.record(
   {
     path: fc.constantFrom('/data/x.csv', '/data/', '/etc/passwd'),
     amount: fc.constantFrom(0, 100, 101, 5000),
     host: fc.constantFrom('a.example', 'b.example', 'c.example'),
     limit: fc.constantFrom(1, 10, 11, 50),
+    // Read by no policy: left out of what Cedar is given, which must not change a decision.
+    content: fc.string({ maxLength: 40 }),
+    options: fc.record({ recursive: fc.boolean(), depth: fc.integer({ min: 0, max: 3 }) }),
   },
   { requiredKeys: [] },
 );
@@ -431,7 +494,11 @@ function describeRequest(r: PolicyRequest): string {
 function assertSame(engine: PolicyEngine, request: PolicyRequest, policies: string): void {
   const sliced = summary(engine.decide(request));
   const whole = summary(engine.decideWhole(request));
-  assert.deepEqual(sliced, whole, `sliced ≠ whole\npolicies:\n${policies}\nrequest: ${describeRequest(request)}`);
+  assert.deepEqual(
+    sliced,
+    whole,
+    `sliced ≠ whole\npolicies:\n${policies}\nrequest: ${describeRequest(request)}`,
+  );
 }
 
 /** Every argument record the generator can tell apart: each argument absent, matching, or not matching. */
@@ -456,7 +523,10 @@ function product(values: Record<string, CedarValue[]>): Record<string, CedarValu
 }
 
 /** Whether some call of the item is not denied: over every candidate argument record for call and get. */
-function someCallNotDenied(engine: PolicyEngine, request: PolicyRequest): Record<string, CedarValue> | null | false {
+function someCallNotDenied(
+  engine: PolicyEngine,
+  request: PolicyRequest,
+): Record<string, CedarValue> | null | false {
   const candidates =
     request.action === 'call' ? TOOL_CANDIDATES : request.action === 'get' ? PROMPT_CANDIDATES : [undefined];
   for (const args of candidates) {
@@ -466,15 +536,67 @@ function someCallNotDenied(engine: PolicyEngine, request: PolicyRequest): Record
 }
 
 const useAction = { tool: 'call', prompt: 'get', resource: 'read' } as const;
+/**
+ * The declared argument types list filtering is told: a tool's input schema; a prompt's declared arguments, which
+ * are strings (MCP), here every argument the generator's conditions name.
+ */
+type Declared = Record<'tool' | 'prompt' | 'resource', Record<string, string> | undefined>;
+const DECLARED: Declared = {
+  tool: { path: 'string', amount: 'integer', host: 'string', content: 'string', options: 'object' },
+  prompt: { path: 'string', host: 'string', limit: 'string', amount: 'string' },
+  resource: undefined,
+};
 const listedItemArb = fc.oneof(toolArb, toolArb, promptArb, resourceArb);
 
-// fast-check settings: a fixed seed can be given with FC_SEED to replay a failure.
+// fast-check settings: FC_SEED replays a failure, FC_SCALE multiplies the number of runs (a longer search).
 const seed = process.env['FC_SEED'] === undefined ? undefined : Number(process.env['FC_SEED']);
-const params = (numRuns: number) => ({ numRuns, ...(seed === undefined ? {} : { seed }) });
+const scale = Number(process.env['FC_SCALE'] ?? 1);
+const params = (numRuns: number) => ({
+  numRuns: Math.ceil(numRuns * scale),
+  ...(seed === undefined ? {} : { seed }),
+});
 
 // ---------------------------------------------------------------------------------------------------------------
 
 describe('policy engine: sliced and planned decisions equal the whole set', () => {
+  it('a resource that gains a template is decided by the policies scoped to the template (slice per ancestors)', () => {
+    const engine = engineFor({
+      text: `@id("all") permit (principal, action, resource);
+@id("secret") forbid (principal, action == Action::"read", resource in ResourceTemplate::"file:///secret/{name}");
+@id("fs") forbid (principal, action == Action::"subscribe", resource in Server::"fs");`,
+    });
+    const uri = 'file:///secret/key';
+    const template = 'file:///secret/{name}';
+    const base = { principal: principalEntity(undefined), context: {} as Record<string, CedarValue> };
+    const server = serverEntity('fs', []);
+    const untemplated: PolicyRequest = {
+      ...base,
+      action: 'read',
+      resource: resourceEntity('fs', uri, uri, undefined, []),
+      related: [server],
+    };
+    const templated: PolicyRequest = {
+      ...base,
+      action: 'read',
+      resource: resourceEntity('fs', uri, uri, undefined, [template]),
+      related: [server, templateEntity('fs', template, template)],
+    };
+    assert.equal(engine.decide(untemplated).effect, 'allow');
+    assert.deepEqual(summary(engine.decide(templated)), {
+      effect: 'deny',
+      approval: undefined,
+      policies: ['secret'],
+    });
+    // An ancestor reached only through a related entity (resource → template → server) counts too, as in Cedar.
+    const throughTemplate: PolicyRequest = {
+      ...templated,
+      action: 'subscribe',
+      resource: { ...templated.resource, parents: [{ type: 'ResourceTemplate', id: template }] },
+    };
+    assert.deepEqual(summary(engine.decideWhole(throughTemplate)), summary(engine.decide(throughTemplate)));
+    assert.equal(engine.decide(throughTemplate).effect, 'deny');
+  });
+
   it('generated policy sets load (the generator writes only valid policies)', () => {
     fc.assert(
       fc.property(policySet, (set) => {
@@ -500,9 +622,16 @@ describe('policy engine: sliced and planned decisions equal the whole set', () =
       .tuple(principalArb, contextArb, fc.oneof(toolArb, toolArb, promptArb))
       .chain(([principal, context, item]) => {
         const action: PolicyAction = item.kind === 'tool' ? 'call' : 'get';
-        return fc
-          .array(argumentsArbFor(action), { minLength: 2, maxLength: 10 })
-          .map((argss) => argss.map((args) => ({ principal, action, resource: item.resource, related: item.related, context, arguments: args })));
+        return fc.array(argumentsArbFor(action), { minLength: 2, maxLength: 10 }).map((argss) =>
+          argss.map((args) => ({
+            principal,
+            action,
+            resource: item.resource,
+            related: item.related,
+            context,
+            arguments: args,
+          })),
+        );
       });
     fc.assert(
       fc.property(policySet, argumentRequests, (set, requests) => {
@@ -510,6 +639,45 @@ describe('policy engine: sliced and planned decisions equal the whole set', () =
         for (const request of requests) assertSame(engine, request, set.text);
       }),
       params(60),
+    );
+  });
+
+  it('decide = decideWhole for one resource URI whose templates change (catalogs change)', () => {
+    const templateRequests = fc
+      .tuple(principalArb, contextArb, fc.constantFrom(...RESOURCES), marksArb, fc.subarray([...LABELS]))
+      .chain(([principal, context, [server, uri, templates], marks, labels]) =>
+        fc
+          .array(
+            fc.tuple(
+              fc.subarray([...templates]),
+              fc.constantFrom<PolicyAction>('read', 'subscribe', 'complete'),
+            ),
+            {
+              minLength: 2,
+              maxLength: 6,
+            },
+          )
+          .map((steps) =>
+            steps.map(
+              ([ts, action]): PolicyRequest => ({
+                principal,
+                action,
+                resource: resourceEntity(server, uri, uri, 'text/plain', ts, marks),
+                related: [
+                  serverEntity(server, labels),
+                  ...ts.map((t) => templateEntity(server, t, t, marks)),
+                ],
+                context,
+              }),
+            ),
+          ),
+      );
+    fc.assert(
+      fc.property(policySet, templateRequests, (set, requests) => {
+        const engine = engineFor(set);
+        for (const request of requests) assertSame(engine, request, set.text);
+      }),
+      params(40),
     );
   });
 
@@ -530,23 +698,64 @@ describe('policy engine: sliced and planned decisions equal the whole set', () =
 });
 
 describe('policy engine: an item is listed iff some call of it is not denied', () => {
-  it('visible(request) ⇔ some candidate arguments are not denied (tools: call, prompts: get, resources: read)', () => {
-    fc.assert(
-      fc.property(policySet, principalArb, contextArb, fc.array(listedItemArb, { minLength: 1, maxLength: 4 }), (set, principal, context, items) => {
-        const engine = engineFor(set);
+  /** Checks `visible` against calling every listed item; `exact`: also that a listed item has a call not denied. */
+  const listProperty = (set: fc.Arbitrary<{ text: string }>, exact: boolean, declared = DECLARED) =>
+    fc.property(
+      set,
+      principalArb,
+      contextArb,
+      fc.array(listedItemArb, { minLength: 1, maxLength: 4 }),
+      (policies, principal, context, items) => {
+        const engine = engineFor(policies);
         for (const item of items) {
-          const action = useAction[item.kind as keyof typeof useAction];
-          const request: PolicyRequest = { principal, action, resource: item.resource, related: item.related, context };
+          const kind = item.kind as keyof typeof useAction;
+          const request: PolicyRequest = {
+            principal,
+            action: useAction[kind],
+            resource: item.resource,
+            related: item.related,
+            context,
+            argumentTypes: declared[kind],
+          };
           const visible = engine.visible(request);
+          if (!exact && visible) continue;
           const witness = someCallNotDenied(engine, request);
           assert.equal(
             visible,
             witness !== false,
-            `visible=${visible} but ${witness === false ? 'every candidate call is denied' : `not denied with arguments ${JSON.stringify(witness)}`}\npolicies:\n${set.text}\nrequest: ${describeRequest(request)}`,
+            `visible=${visible} but ${witness === false ? 'every candidate call is denied' : `not denied with arguments ${JSON.stringify(witness)}`}\npolicies:\n${policies.text}\nrequest: ${describeRequest(request)}`,
           );
         }
-      }),
-      params(60),
+      },
     );
+
+  it('visible ⇔ some call not denied, for policies on everything but the arguments (tools, prompts, resources)', () => {
+    fc.assert(listProperty(policySetOf(false), true), params(60));
+  });
+
+  it('visible ⇔ some call not denied, with argument conditions (tools, prompts, resources)', () => {
+    fc.assert(listProperty(policySet, true), params(80));
+  });
+
+  // A prompt's arguments are strings (MCP), declared or not: the service types them `{declared: 'string', '*':
+  // 'string'}` and refuses a non-string value, so list filtering must not list a prompt on a numeric witness.
+  it('prompts: an argument the prompt does not declare is tried as a string only', () => {
+    const engine = engineFor({
+      text: `@id("big") permit (principal, action == Action::"get", resource)
+  when { context.arguments has amount && context.arguments.amount > 100 };`,
+    });
+    const request: PolicyRequest = {
+      principal: principalEntity(undefined),
+      action: 'get',
+      resource: promptEntity('fs', 'fs__summarize', { name: 'summarize' }),
+      related: [serverEntity('fs', [])],
+      context: {},
+      argumentTypes: { topic: 'string', '*': 'string' },
+    };
+    for (const amount of ['101', '5', undefined]) {
+      const args: Record<string, CedarValue> = amount === undefined ? {} : { amount };
+      assert.equal(engine.decide({ ...request, arguments: args }).effect, 'deny');
+    }
+    assert.equal(engine.visible(request), false);
   });
 });
