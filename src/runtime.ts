@@ -192,6 +192,7 @@ export class Rampart {
       ? new PolicyService(config.policy, {
           log: this.log,
           now: options.now ?? Date.now,
+          qualifyIds: (config.auth?.issuers.length ?? 0) > 1,
           onReload: (next, previous) =>
             void this.recordPolicyChange(next.digest, previous.digest, next.policies.length),
           // The set in force stays (at worst it was loaded before the tools typed its argument reads, and a misread

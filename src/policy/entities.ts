@@ -9,8 +9,12 @@ import type { CedarEntity } from './engine.ts';
 /** The caller Rampart sees when it runs without authentication (loopback only). */
 export const ANONYMOUS = 'anonymous';
 
-/** A person is a User; a token that names only a client (client credentials: sub == client_id) is an Agent. */
-export function principalEntity(principal: Principal | undefined): CedarEntity {
+/**
+ * A person is a User; a token that names only a client (client credentials: sub == client_id) is an Agent. With
+ * `qualify` (several trusted issuers) ids are `<issuer>|<id>`, groups too: the same subject or group name from two
+ * issuers must never be one principal.
+ */
+export function principalEntity(principal: Principal | undefined, qualify = false): CedarEntity {
   if (!principal) {
     return {
       uid: { type: 'User', id: ANONYMOUS },
@@ -18,17 +22,18 @@ export function principalEntity(principal: Principal | undefined): CedarEntity {
       parents: [],
     };
   }
-  const parents = principal.groups.map((id) => ({ type: 'Group', id }));
+  const id = (name: string) => (qualify ? `${principal.issuer}|${name}` : name);
+  const parents = principal.groups.map((group) => ({ type: 'Group', id: id(group) }));
   const common = { issuer: principal.issuer, roles: [...principal.roles], tenant: principal.tenant ?? '' };
   if (principal.clientId !== undefined && principal.subject === principal.clientId) {
     return {
-      uid: { type: 'Agent', id: principal.clientId },
+      uid: { type: 'Agent', id: id(principal.clientId) },
       attrs: { clientId: principal.clientId, ...common },
       parents,
     };
   }
   return {
-    uid: { type: 'User', id: principal.subject },
+    uid: { type: 'User', id: id(principal.subject) },
     attrs: { subject: principal.subject, ...common },
     parents,
   };

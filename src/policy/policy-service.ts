@@ -28,6 +28,8 @@ export interface PolicyServiceOptions {
   readonly now: () => number;
   /** A new set took effect (hot reload); for the audit log. */
   readonly onReload?: (next: PolicySetSource, previous: PolicySetSource) => void;
+  /** Several issuers are trusted: principal and group ids are qualified by the issuer (`<issuer>|<id>`). */
+  readonly qualifyIds?: boolean;
   /** A changed set was rejected; the previous one stays. */
   readonly onRejected?: (error: PolicyLoadError) => void;
 }
@@ -230,7 +232,7 @@ export class PolicyService {
       args = cedarArguments(facts.arguments, schema);
     }
     return {
-      principal: principalEntity(facts.principal),
+      principal: principalEntity(facts.principal, this.options.qualifyIds === true),
       action,
       resource,
       related,
