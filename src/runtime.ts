@@ -17,6 +17,7 @@ import { RevocationList } from './auth/revocations.ts';
 import type { RampartConfig } from './config/schema.ts';
 import type { CallTarget, DownstreamCall } from './core/call.ts';
 import { Gateway } from './core/gateway.ts';
+import { MrtrBridge } from './core/mrtr-bridge.ts';
 import { createTokenSigner } from './core/signed-token.ts';
 import { RampartError } from './errors.ts';
 import { createApprovalFlow } from './guards/approval-flow.ts';
@@ -104,6 +105,8 @@ export class Rampart {
   /** URL of the admin API, when `admin` is configured. */
   adminUrl = '';
   private readonly approvalClock: ApprovalClock | undefined;
+  /** Parks calls held for approval while a 2026-07-28 client is asked (MRTR), under a signer of its own. */
+  private readonly approvalBridge: MrtrBridge;
   /** URL of the metrics endpoint, when `metrics` is configured. */
   metricsUrl = '';
   private inflight = 0;
@@ -130,6 +133,10 @@ export class Rampart {
     this.baseDir = options.baseDir;
     this.stateDir = path.resolve(options.baseDir, config.stateDir);
     this.store = new SqliteStore(this.stateDir);
+    this.approvalBridge = new MrtrBridge(
+      createTokenSigner(this.store.secret('approval-state-hmac')),
+      config.limits.mrtrStateTtlMs,
+    );
     this.revocations = config.auth ? new RevocationList(this.store) : undefined;
     this.gateway = new Gateway({
       separator: config.separator,
@@ -367,6 +374,8 @@ export class Rampart {
       log: this.log,
       timeoutMs: config.policy?.approvals.timeoutMs ?? 300_000,
       elicitation: config.policy?.approvals.elicitation ?? true,
+      bridge: this.approvalBridge,
+      continuesParkedCall: (params) => this.gateway.continuesParkedCall(params),
     });
     return createPolicyGuard(policies, flow);
   }
@@ -482,6 +491,7 @@ export class Rampart {
     this.ingress.startDraining();
     // Calls held for approval would hold the drain for its whole grace: they end now, as cancelled (and audited).
     this.approvals?.close();
+    this.approvalBridge.close();
     await this.admin?.close().catch(() => undefined);
     if (this.inflight > 0) {
       await Promise.race([

@@ -499,6 +499,14 @@ export class Gateway implements UpstreamListener {
     }
   }
 
+  /**
+   * True when a modern client's retry continues a call Rampart parked while a legacy upstream asked for input:
+   * that call was authorized (and approved) when it began, so it is not held again.
+   */
+  continuesParkedCall(params: JsonObject | undefined): boolean {
+    return this.bridge.holds(params);
+  }
+
   /** The resource an exposed URI names, as policies see it; undefined when no upstream serves it. */
   async resourceTargetOf(exposedUri: string, signal: AbortSignal): Promise<CallTarget | undefined> {
     const found = this.tryResolveUri(exposedUri);

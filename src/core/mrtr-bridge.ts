@@ -99,6 +99,29 @@ export class MrtrBridge {
     return typeof state === 'string' && state.startsWith(STATE_PREFIX);
   }
 
+  /**
+   * True when this retry's requestState was signed by this bridge's signer (its exchange may be gone: `resume`
+   * then refuses it as used). A bridge with a signer of its own (approvals) tells its states from the gateway's.
+   */
+  owns(params: JsonObject | undefined): boolean {
+    if (!this.isOwnState(params)) return false;
+    const payload = this.signer.verify(
+      STATE_KIND,
+      String(params!['requestState']).slice(STATE_PREFIX.length),
+    );
+    return isObject(payload) && typeof payload['x'] === 'string';
+  }
+
+  /** True when this retry continues an exchange this bridge holds now (signature and exchange both checked). */
+  holds(params: JsonObject | undefined): boolean {
+    if (!this.owns(params)) return false;
+    const payload = this.signer.verify(
+      STATE_KIND,
+      String(params!['requestState']).slice(STATE_PREFIX.length),
+    );
+    return isObject(payload) && this.exchanges.has(String(payload['x']));
+  }
+
   /** Continues a parked exchange with the client's inputResponses. */
   resume(params: JsonObject, signal: AbortSignal, binding: string): Promise<JsonObject> {
     const token = String(params['requestState']).slice(STATE_PREFIX.length);

@@ -39,6 +39,8 @@ export type GuardPhase = 'authenticate' | 'request' | 'response';
 export type GuardResult =
   | { kind: 'pass'; ruleIds?: readonly string[] }
   | { kind: 'mutate'; value: JsonObject; ruleIds?: readonly string[] }
+  /** Answers the request now, without forwarding it (e.g. `input_required` while a human is asked). */
+  | { kind: 'respond'; value: JsonObject; ruleIds?: readonly string[] }
   | {
       kind: 'deny';
       code: ErrorCode;
@@ -190,6 +192,10 @@ export class Pipeline {
       timings.upstream = this.now() - upstreamStart;
       result = (await this.phase('response', call, answer, timings, ruleIds)) ?? answer;
     } catch (err) {
+      if (err instanceof GuardResponded) {
+        result = err.value;
+        return this.finish(call, span, started, timings, ruleIds, 'allowed', undefined, result, undefined);
+      }
       const denied = err instanceof GuardDenied;
       decision = denied ? 'denied' : 'errored';
       code = denied
@@ -199,6 +205,21 @@ export class Pipeline {
           : toRampartError(err).code;
       failure = { error: denied ? err.error : err };
     }
+    return this.finish(call, span, started, timings, ruleIds, decision, code, result, failure);
+  }
+
+  /** Records the request's event (durably) and only then releases the result or the error. */
+  private async finish(
+    call: DownstreamCall,
+    span: NonNullable<DownstreamCall['trace']['span']>,
+    started: number,
+    timings: RequestEvent['timings'],
+    ruleIds: string[],
+    decision: Decision,
+    code: string | undefined,
+    result: JsonObject | undefined,
+    failure: { error: unknown } | undefined,
+  ): Promise<JsonObject> {
     timings.totalMs = this.now() - started;
     const event: RequestEvent = {
       time: new Date().toISOString(),
@@ -259,6 +280,11 @@ export class Pipeline {
         };
       }
       if (result.kind === 'mutate') current = result.value;
+      if (result.kind === 'respond') {
+        if (result.ruleIds) ruleIds.push(...result.ruleIds);
+        timings[phase] = this.now() - start;
+        throw new GuardResponded(result.value);
+      }
       if (result.kind === 'deny') ruleIds.push(result.ruleId);
       if (result.ruleIds) ruleIds.push(...result.ruleIds);
       if (result.kind === 'deny') {
@@ -270,6 +296,15 @@ export class Pipeline {
     }
     timings[phase] = this.now() - start;
     return current;
+  }
+}
+
+/** A request guard answered the request itself; nothing is forwarded. */
+class GuardResponded extends Error {
+  readonly value: JsonObject;
+  constructor(value: JsonObject) {
+    super('answered by a guard');
+    this.value = value;
   }
 }
 

@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import { parseLeaf } from '../../src/audit/chain.ts';
 import { openAuditStore } from '../../src/audit/open.ts';
 import { type LocalIssuer, startLocalIssuer } from '../helpers/local-issuer.ts';
-import { type HttpAnswer, LegacyClient, rpcError } from '../helpers/mcp-client.ts';
+import { type HttpAnswer, LegacyClient, modernRequest, rpcError, rpcResult } from '../helpers/mcp-client.ts';
 import { NODE, REPO, type Started, startRampart } from '../helpers/rampart.ts';
 import { type ManualClock, manualClock } from '../policy/approvals/manual-clock.ts';
 
@@ -250,5 +250,43 @@ describe('approvals end to end', () => {
         ['denied', 'elicitation', `user:${idp.issuer}|alice`],
       ],
     );
+  });
+
+  it('asks a 2026-07-28 client by MRTR and binds its answer to the exact call', async () => {
+    const headers = { authorization: `Bearer ${await idp.sign({ sub: 'alice', groups: ['readers'] })}` };
+    const capabilities = { elicitation: { form: {} } };
+    const call = (args: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
+      modernRequest(
+        gw.url,
+        'tools/call',
+        { name: 'biz__delete_file', arguments: args, ...extra },
+        { headers, capabilities },
+      );
+    const first = rpcResult(await call({ path: '/data/tmp.txt' }));
+    assert.equal(first['resultType'], 'input_required');
+    const requests = first['inputRequests'] as Record<
+      string,
+      { method: string; params: Record<string, unknown> }
+    >;
+    const [key, request] = Object.entries(requests)[0]!;
+    assert.equal(request.method, 'elicitation/create');
+    const state = first['requestState'] as string;
+    const answer = { [key]: { action: 'accept', content: { approve: true } } };
+
+    // The same state cannot approve other arguments.
+    const swapped = await call({ path: '/data/everything' }, { requestState: state, inputResponses: answer });
+    assert.equal(rpcError(swapped).data.code, 'RAMPART_INVALID_REQUEST_STATE');
+
+    const done = rpcResult(
+      await call({ path: '/data/tmp.txt' }, { requestState: state, inputResponses: answer }),
+    );
+    assert.match(JSON.stringify(done), /tmp\.txt/);
+    // What reached the upstream carried no MRTR fields.
+    assert.doesNotMatch(JSON.stringify(done), /requestState|inputResponses/);
+    const records = (await auditEvents(stateDir)).filter((e) => e.detail?.['channel'] === 'elicitation');
+    assert.equal(records.at(-1)?.decision, 'approved');
+
+    const replay = await call({ path: '/data/tmp.txt' }, { requestState: state, inputResponses: answer });
+    assert.equal(rpcError(replay).data.code, 'RAMPART_INVALID_REQUEST_STATE');
   });
 });

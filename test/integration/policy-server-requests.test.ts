@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { LegacyClient, modernRequest, rpcError } from '../helpers/mcp-client.ts';
+import { LegacyClient, modernRequest, rpcError, rpcResult } from '../helpers/mcp-client.ts';
 import { fixtureServer, type Started, startRampart } from '../helpers/rampart.ts';
 
 const CALLS = `@id("calls")
@@ -89,5 +89,49 @@ describe('server-to-client requests under policy', () => {
       assert.deepEqual(asked, ['sampling/createMessage'], server);
       assert.match(JSON.stringify(answer.response), /forty-two/);
     }
+  });
+
+  it('holds a call for approval once, even when its upstream then asks a 2026-07-28 client for input', async () => {
+    writeFileSync(
+      file,
+      `${CALLS}${SAMPLING}
+@id("sampling-needs-a-yes")
+@approval
+forbid(principal, action == Action::"call", resource == Tool::"legacy__test_sampling");
+`,
+    );
+    assert.equal(gw.rampart.policies!.reload(), true);
+    const capabilities = { sampling: {}, elicitation: { form: {} } };
+    const call = (extra: Record<string, unknown> = {}) =>
+      modernRequest(
+        gw.url,
+        'tools/call',
+        { name: 'legacy__test_sampling', arguments: { prompt: 'q' }, ...extra },
+        {
+          capabilities,
+        },
+      );
+    const asked = rpcResult(await call());
+    const [approvalKey, approval] = Object.entries(
+      asked['inputRequests'] as Record<string, { method: string }>,
+    )[0]!;
+    assert.equal(approval.method, 'elicitation/create');
+    // Approved: the upstream call starts, and the legacy upstream asks for sampling.
+    const sampling = rpcResult(
+      await call({
+        requestState: asked['requestState'],
+        inputResponses: { [approvalKey]: { action: 'accept', content: { approve: true } } },
+      }),
+    );
+    assert.equal(sampling['resultType'], 'input_required');
+    const [samplingKey, samplingRequest] = Object.entries(
+      sampling['inputRequests'] as Record<string, { method: string }>,
+    )[0]!;
+    assert.equal(samplingRequest.method, 'sampling/createMessage');
+    // The retry continues the parked call: not held for approval again.
+    const done = rpcResult(
+      await call({ requestState: sampling['requestState'], inputResponses: { [samplingKey]: ANSWER } }),
+    );
+    assert.match(JSON.stringify(done), /forty-two/);
   });
 });
