@@ -15,7 +15,6 @@ import { Authenticator } from './auth/authenticator.ts';
 import { metadataPaths, protectedResourceMetadata } from './auth/metadata.ts';
 import { RevocationList } from './auth/revocations.ts';
 import type { RampartConfig } from './config/schema.ts';
-import type { CallTarget, DownstreamCall } from './core/call.ts';
 import { Gateway } from './core/gateway.ts';
 import { MrtrBridge } from './core/mrtr-bridge.ts';
 import { createTokenSigner } from './core/signed-token.ts';
@@ -23,7 +22,7 @@ import { RampartError } from './errors.ts';
 import { createApprovalFlow } from './guards/approval-flow.ts';
 import type { EventPayloads, EventSink, Guard, RequestEvent } from './guards/pipeline.ts';
 import { Pipeline } from './guards/pipeline.ts';
-import { createPolicyGuard, serverTarget } from './guards/policy-guard.ts';
+import { createPolicyGuard } from './guards/policy-guard.ts';
 import { rateLimitGuard } from './guards/rate-limit-guard.ts';
 import { createHostOriginPolicy } from './ingress/host-origin.ts';
 import { HttpIngress } from './ingress/http-server.ts';
@@ -37,7 +36,7 @@ import { createMetrics } from './monitor/metrics.ts';
 import { listenMetrics } from './monitor/metrics-route.ts';
 import { createTracing, passthroughTracing, type Tracing } from './monitor/tracing.ts';
 import { ApprovalBroker, type ApprovalClock } from './policy/approvals/approval-broker.ts';
-import type { PolicyAction } from './policy/mcp-schema.ts';
+import { authorizeGateway } from './policy/gateway-authorization.ts';
 import { formatProblem } from './policy/policy-files.ts';
 import { PolicyService } from './policy/policy-service.ts';
 import { SqliteStore } from './store/sqlite-store.ts';
@@ -232,7 +231,15 @@ export class Rampart {
     });
     this.listeners = new ListenHub(this.gateway, this.sessions);
     this.gateway.setHub(this.listeners);
-    if (this.policies) this.authorizeGateway(this.policies, sink);
+    if (this.policies) {
+      authorizeGateway({
+        gateway: this.gateway,
+        listeners: this.listeners,
+        policies: this.policies,
+        sink,
+        log: this.log,
+      });
+    }
     const track = <T>(work: Promise<T>) => this.track(work);
     this.ingress = new HttpIngress(
       {
@@ -378,70 +385,6 @@ export class Rampart {
       continuesParkedCall: (params) => this.gateway.continuesParkedCall(params),
     });
     return createPolicyGuard(policies, flow);
-  }
-
-  /**
-   * The places the gateway asks the same policies: list items (visible unless every call of them is denied),
-   * server-to-client requests (`sample`, `elicit`, `roots` on the sending server; refused ones are recorded),
-   * resource subscriptions of listen streams, and the tools' input schemas that type `context.arguments`.
-   */
-  private authorizeGateway(policies: PolicyService, sink: EventSink): void {
-    const actionOf: Record<string, PolicyAction> = {
-      'sampling/createMessage': 'sample',
-      'elicitation/create': 'elicit',
-      'roots/list': 'roots',
-    };
-    this.gateway.setAuthorizer({
-      visible: (call: DownstreamCall, target: CallTarget) => policies.visible(call, target),
-      serverRequest: async (call: DownstreamCall, server: string, method: string) => {
-        const action = actionOf[method];
-        if (action === undefined) throw new RampartError('RAMPART_METHOD_NOT_FOUND');
-        const decision = policies.decide(call, action, serverTarget(server));
-        if (decision.effect === 'allow') return;
-        const ruleIds = decision.policies.map((id) => `policy:${id}`);
-        await sink.record({
-          time: new Date().toISOString(),
-          requestId: String(call.id),
-          sessionId: call.sessionId,
-          principal: call.principal && {
-            issuer: call.principal.issuer,
-            subject: call.principal.subject,
-            clientId: call.principal.clientId,
-            agent: call.principal.agent,
-            tenant: call.principal.tenant,
-            binding: call.principal.binding,
-          },
-          era: call.era,
-          server,
-          method,
-          name: undefined,
-          decision: 'denied',
-          code: 'RAMPART_POLICY_DENIED',
-          ruleIds: ruleIds.length > 0 ? ruleIds : ['policy:default-deny'],
-          timings: { totalMs: 0 },
-        });
-        throw new RampartError('RAMPART_POLICY_DENIED', decision.reason, {
-          policies: decision.policies,
-          reason: decision.reason,
-        });
-      },
-    });
-    this.gateway.catalog.onFetched = (server, kind, items) => {
-      if (kind !== 'tools' && kind !== 'prompts') return;
-      try {
-        policies.noteCatalog(server, kind, items);
-      } catch (err) {
-        this.log.error('re-validating policies failed', { error: String(err) });
-      }
-    };
-    this.listeners.authorizeSubscriptions = async (call, uris) => {
-      const allowed: string[] = [];
-      for (const uri of uris) {
-        const target = await this.gateway.resourceTargetOf(uri, call.signal);
-        if (target && policies.decide(call, 'subscribe', target).effect === 'allow') allowed.push(uri);
-      }
-      return allowed;
-    };
   }
 
   /** A hot-reloaded policy set is a `config_changed` audit event (digests of the new and the previous set). */
