@@ -384,22 +384,38 @@ function workload(kind: 'args' | 'no-args' | 'mixed', n: number): PolicyRequest[
   return out;
 }
 
-/** Requests of shapes no engine has seen: a principal id used once (its groups, roles and scopes are realistic). */
+/**
+ * Requests of a principal id used once. `newShape`: it also belongs to a group of its own, which the slices read
+ * (every slice has a group condition), so nothing planned applies. Otherwise it is a new member of a known team:
+ * no policy names the person, so the team's plans apply to it.
+ */
 let unique = 0;
-function coldRequests(n: number, withArguments: boolean): PolicyRequest[] {
+function coldRequests(n: number, withArguments: boolean, newShape = true): PolicyRequest[] {
   return Array.from({ length: n }, () => {
     const base = toolRequest(pick(HOT_PRINCIPALS), pick(hotTools), pick([DAY, NIGHT]), withArguments);
     const id = `cold-${unique++}`;
     const attrs = { ...base.principal.attrs, subject: id };
-    return { ...base, principal: { ...base.principal, uid: { type: base.principal.uid.type, id }, attrs } };
+    const parents = newShape
+      ? [...base.principal.parents, { type: 'Group', id: `group-${id}` }]
+      : base.principal.parents;
+    return { ...base, principal: { uid: { type: base.principal.uid.type, id }, attrs, parents } };
   });
 }
 
 // ---------------------------------------------------------------------------------------------------------------
 // Measurement
 
-type Row = 'whole' | 'args' | 'no-args' | 'mixed' | 'cold' | 'visible-cold' | 'visible-warm';
-const ROWS: Row[] = ['whole', 'args', 'no-args', 'mixed', 'cold', 'visible-cold', 'visible-warm'];
+type Row = 'whole' | 'args' | 'no-args' | 'mixed' | 'cold' | 'new-member' | 'visible-cold' | 'visible-warm';
+const ROWS: Row[] = [
+  'whole',
+  'args',
+  'no-args',
+  'mixed',
+  'cold',
+  'new-member',
+  'visible-cold',
+  'visible-warm',
+];
 
 function time(requests: readonly PolicyRequest[], f: (r: PolicyRequest) => unknown): number[] {
   const out = new Array<number>(requests.length);
@@ -498,6 +514,9 @@ for (let rep = 0; rep < REPS; rep++) {
       case 'cold':
         samples = time(coldRequests(COLD, true), (r) => coldEngine.decide(r));
         break;
+      case 'new-member':
+        samples = time(coldRequests(COLD, true, false), (r) => engine.decide(r));
+        break;
       case 'visible-cold':
         samples = time(coldRequests(COLD, false), (r) => coldEngine.visible(r));
         break;
@@ -529,6 +548,7 @@ const LABEL: Record<Row, string> = {
   'no-args': '`decide`, argument-independent tools (plan cached)',
   mixed: '`decide`, mixed workload',
   cold: '`decide`, first decision of a new request shape',
+  'new-member': '`decide`, first decision of a new principal in a known team',
   'visible-cold': '`visible` (list filtering), new shape',
   'visible-warm': '`visible` (list filtering), known shape',
 };

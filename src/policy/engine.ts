@@ -54,6 +54,15 @@ interface Slice {
   readonly unapprovedIds: readonly string[];
   /** Top-level context attributes the slice's policies read; undefined when one reads `context` as a whole. */
   readonly contextKeys: ReadonlySet<string> | undefined;
+  /** What of the principal the slice's policies read: a team shares plans when no policy names the person. */
+  readonly principalUse: PrincipalUse;
+}
+
+/** The parts of the principal entity that some policy reads (undefined attrs: all of them). */
+interface PrincipalUse {
+  readonly uid: boolean;
+  readonly parents: boolean;
+  readonly attrs: ReadonlySet<string> | undefined;
 }
 
 /**
@@ -94,6 +103,7 @@ export class PolicyEngine {
     readonly policy: LoadedPolicy;
     readonly scope: PolicyScope;
     readonly contextKeys: ReadonlySet<string> | undefined;
+    readonly principalUse: PrincipalUse;
   }[];
   /** Slices by (action, resource): which policies can apply. */
   private readonly slices = new Map<string, Slice>();
@@ -115,6 +125,7 @@ export class PolicyEngine {
       policy,
       scope: scopeOf(policy.json),
       contextKeys: contextKeysOf(policy.json),
+      principalUse: principalUseOf(policy.json),
     }));
     this.prefix = `rampart-${++engineGeneration}`;
   }
@@ -207,9 +218,13 @@ export class PolicyEngine {
   private shape(request: PolicyRequest): Shape {
     const slice = this.slice(request);
     const context = project(request.context, slice.contextKeys);
+    // Planned on the principal as far as the slice reads it: users of one team share the plans of a slice whose
+    // policies only ask for group membership. Residual evaluation still gets the real principal.
+    const principal = projectPrincipal(request.principal, slice.principalUse);
+    const planned: PolicyRequest = principal === request.principal ? request : { ...request, principal };
     const key = JSON.stringify([
       request.action,
-      request.principal,
+      principal,
       request.resource,
       request.related,
       context,
@@ -223,11 +238,11 @@ export class PolicyEngine {
       return known;
     }
     if (this.shapes.size >= this.maxShapes) this.evictOldest();
-    const full = this.plan(request, context, slice.ids);
+    const full = this.plan(planned, context, slice.ids);
     const unapproved =
       slice.unapprovedIds.length === slice.ids.length
         ? full
-        : this.plan(request, context, slice.unapprovedIds);
+        : this.plan(planned, context, slice.unapprovedIds);
     const shape: Shape = { full, unapproved };
     this.shapes.set(key, shape);
     return shape;
@@ -417,6 +432,7 @@ export class PolicyEngine {
       ids: matching.map((s) => s.policy.id),
       unapprovedIds: matching.filter((s) => !s.policy.approval).map((s) => s.policy.id),
       contextKeys,
+      principalUse: unionOf(matching.map((s) => s.principalUse)),
     };
     // Bounded: resources the catalog never lists (guessed URIs) must not grow this without limit.
     if (this.slices.size >= 50_000) this.slices.clear();
@@ -611,4 +627,86 @@ function entitiesOf(request: PolicyRequest): cedar.EntityJson[] {
 function reasonOf(policies: readonly LoadedPolicy[], fallback: string): string {
   const reasons = [...new Set(policies.map((p) => p.reason).filter((r): r is string => r !== undefined))];
   return reasons.length > 0 ? reasons.join(' ') : fallback;
+}
+
+const PRINCIPAL_TYPES = new Set(['User', 'Agent']);
+/** Stands in for a principal id no policy of the slice reads (it can equal no entity a policy names). */
+const ANY_PRINCIPAL = '\u0000rampart:any-principal';
+const WHOLE: PrincipalUse = { uid: true, parents: true, attrs: undefined };
+
+/**
+ * What a policy reads of the principal: its id (`principal == ..`, or `in` a User/Agent, which Cedar's `in`
+ * answers by equality too), its groups (`in Group::..`), its attributes (`principal.roles`, `principal has x`).
+ * Any other use (passing `principal` as a value) counts as reading all of it.
+ */
+function principalUseOf(policy: cedar.PolicyJson): PrincipalUse {
+  let uid = false;
+  let parents = false;
+  const attrs = new Set<string>();
+  let all = false;
+  const inEntity = (ref: unknown) => {
+    const target = ref as { type?: string; __entity?: { type?: string } } | undefined;
+    const type = target?.__entity?.type ?? target?.type;
+    parents = true;
+    if (type === undefined || PRINCIPAL_TYPES.has(type)) uid = true;
+  };
+  const scope = policy.principal as { op: string; entity?: unknown; in?: { entity?: unknown } };
+  if (scope.op === '==') uid = true;
+  if (scope.op === 'in') inEntity(scope.entity);
+  if (scope.op === 'is' && scope.in) inEntity(scope.in.entity);
+  const visit = (node: unknown): void => {
+    if (all || node === null || typeof node !== 'object') return;
+    if (Array.isArray(node)) {
+      for (const item of node) visit(item);
+      return;
+    }
+    const record = node as Record<string, unknown>;
+    if (record['Var'] === 'principal') {
+      all = true;
+      return;
+    }
+    for (const op of ['.', 'has'] as const) {
+      const inner = record[op] as { left?: { Var?: unknown }; attr?: unknown } | undefined;
+      if (inner?.left?.Var !== 'principal') continue;
+      const attr = Array.isArray(inner.attr) ? inner.attr[0] : inner.attr;
+      if (typeof attr === 'string') attrs.add(attr);
+      else all = true;
+      return;
+    }
+    const within = record['in'] as { left?: { Var?: unknown }; right?: { Value?: unknown } } | undefined;
+    if (within?.left?.Var === 'principal' && within.right && 'Value' in within.right) {
+      inEntity(within.right.Value);
+      return;
+    }
+    const is = record['is'] as { left?: { Var?: unknown }; in?: unknown } | undefined;
+    if (is?.left?.Var === 'principal' && is.in === undefined) return;
+    for (const value of Object.values(record)) visit(value);
+  };
+  visit(policy.conditions);
+  return all ? WHOLE : { uid, parents, attrs };
+}
+
+function unionOf(uses: readonly PrincipalUse[]): PrincipalUse {
+  let uid = false;
+  let parents = false;
+  const attrs = new Set<string>();
+  for (const use of uses) {
+    if (use.attrs === undefined) return WHOLE;
+    uid ||= use.uid;
+    parents ||= use.parents;
+    for (const a of use.attrs) attrs.add(a);
+  }
+  return { uid, parents, attrs };
+}
+
+/** The principal as far as `use` reads it (the same object when it reads all of it). */
+function projectPrincipal(principal: CedarEntity, use: PrincipalUse): CedarEntity {
+  if (use.attrs === undefined) return principal;
+  const attrs: Record<string, CedarValue> = {};
+  for (const name of use.attrs) if (Object.hasOwn(principal.attrs, name)) attrs[name] = principal.attrs[name]!;
+  return {
+    uid: use.uid ? principal.uid : { type: principal.uid.type, id: ANY_PRINCIPAL },
+    attrs,
+    parents: use.parents ? principal.parents : [],
+  };
 }

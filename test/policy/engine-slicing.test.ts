@@ -194,6 +194,10 @@ function atomsFor(
     'principal.roles.contains("admin")',
     'principal.tenant == "acme"',
     'principal is Agent',
+    // Reads of the principal's id in conditions (plans are shared across principals when no policy names one).
+    'principal == User::"alice"',
+    'principal in User::"bob"',
+    'principal in [Group::"eng", Group::"ops"]',
     toolsOnly
       ? 'resource.annotations.destructiveHint'
       : 'resource has annotations && resource.annotations.destructiveHint',
