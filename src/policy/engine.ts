@@ -703,7 +703,8 @@ function unionOf(uses: readonly PrincipalUse[]): PrincipalUse {
 function projectPrincipal(principal: CedarEntity, use: PrincipalUse): CedarEntity {
   if (use.attrs === undefined) return principal;
   const attrs: Record<string, CedarValue> = {};
-  for (const name of use.attrs) if (Object.hasOwn(principal.attrs, name)) attrs[name] = principal.attrs[name]!;
+  for (const name of use.attrs)
+    if (Object.hasOwn(principal.attrs, name)) attrs[name] = principal.attrs[name]!;
   return {
     uid: use.uid ? principal.uid : { type: principal.uid.type, id: ANY_PRINCIPAL },
     attrs,
