@@ -23,6 +23,8 @@ import type { TokenSigner } from './signed-token.ts';
 import { matchesTemplate } from './uri-template.ts';
 
 const MAX_INPUT_ROUNDS = 16;
+/** List filtering runs at most this long before it lets other requests in. */
+const LIST_FILTER_SLICE_MS = 10;
 /** At most 50 progress notifications per second per request reach the client. */
 const MIN_PROGRESS_INTERVAL_MS = 20;
 const LIST_KIND_BY_METHOD: Record<string, ListKind> = {
@@ -442,7 +444,7 @@ export class Gateway implements UpstreamListener {
     if (!authorizer) return items;
     const server = upstream.name;
     const templates = kind === 'resources' ? await this.templatesOf(upstream, call.signal) : [];
-    return items.filter((item) => {
+    const visible = (item: JsonObject): boolean => {
       switch (kind) {
         case 'tools':
         case 'prompts':
@@ -476,7 +478,20 @@ export class Gateway implements UpstreamListener {
         default:
           return false;
       }
-    });
+    };
+    // A principal's first list plans one shape per item (milliseconds each): yield between slices of that work so
+    // one large catalog never holds up every other request.
+    const kept: JsonObject[] = [];
+    let slice = performance.now();
+    for (const item of items) {
+      if (visible(item)) kept.push(item);
+      if (performance.now() - slice > LIST_FILTER_SLICE_MS) {
+        await new Promise((resolve) => setImmediate(resolve));
+        if (call.signal.aborted) throw new RampartError('RAMPART_CANCELLED');
+        slice = performance.now();
+      }
+    }
+    return kept;
   }
 
   /**
