@@ -382,6 +382,13 @@ export class Rampart {
       timeoutMs: config.policy?.approvals.timeoutMs ?? 300_000,
       elicitation: config.policy?.approvals.elicitation ?? true,
       bridge: this.approvalBridge,
+      notifyPending: (pending) =>
+        this.alerts.raiseSystem(RULE_IDS.approvalPending, 'medium', 'A call is waiting for approval.', {
+          approval: pending.id,
+          server: pending.server,
+          name: pending.name,
+          policies: pending.policies.join(','),
+        }),
       continuesParkedCall: (params) => this.gateway.continuesParkedCall(params),
     });
     return createPolicyGuard(policies, flow);

@@ -55,6 +55,10 @@ export interface ApprovalFlowOptions {
   readonly continuesParkedCall?: ((params: JsonObject | undefined) => boolean) | undefined;
   readonly audit: () => AuditLog | undefined;
   readonly log: Logger;
+  /** Tells approvers a call is waiting (an alert: Rampart's log, the audit log, the webhook). */
+  readonly notifyPending?:
+    | ((pending: { id: string; server: string; name: string; policies: readonly string[] }) => void)
+    | undefined;
   readonly timeoutMs: number;
   /** Whether users may be asked by elicitation (config `policy.approvals.elicitation`). */
   readonly elicitation: boolean;
@@ -166,8 +170,10 @@ async function hold(
     timeoutMs: options.timeoutMs,
     signal: parked?.signal ?? call.signal,
     ...(ask ? { askUser: ask } : {}),
-    onPending: (id) =>
-      options.log.info('call held for approval', { approval: id, server, name, policies: decision.policies }),
+    onPending: (id) => {
+      options.log.info('call held for approval', { approval: id, server, name, policies: decision.policies });
+      options.notifyPending?.({ id, server, name, policies: decision.policies });
+    },
   });
   const approved = outcome.outcome === 'approved';
   const code = outcome.outcome === 'approved' ? undefined : OUTCOME_CODES[outcome.outcome];

@@ -162,8 +162,16 @@ describe('approvals end to end', () => {
     assert.equal(event?.decision, 'allowed');
     assert.ok(event?.ruleIds.includes(`approval:${pending.id}`));
 
-    const record = (await auditEvents(stateDir)).find((e) => e.detail?.['approval'] === pending.id)!;
+    const events = await auditEvents(stateDir);
+    const record = events.find((e) => e.detail?.['approval'] === pending.id)!;
     assert.equal(record.decision, 'approved');
+    // Approvers were told: an alert (log, audit log, webhook) named the waiting call.
+    const alert = events.find(
+      (e) =>
+        e.decision === 'alert_raised' &&
+        (e.detail?.['evidence'] as Record<string, unknown>)?.['approval'] === pending.id,
+    );
+    assert.equal(alert?.detail?.['rule'], 'approval.pending');
     assert.equal(record.detail?.['approver'], `admin:${idp.issuer}|carol`);
     assert.equal(record.detail?.['reason'], 'invoice 4711 checked');
     assert.equal(record.detail?.['channel'], 'admin');

@@ -20,6 +20,8 @@ export const RULE_IDS = {
   auditRecovered: 'audit.recovered',
   /** A changed policy set (or the tools' argument types) was rejected: the previous set stays in force. */
   policyRejected: 'policy.rejected',
+  /** A call is held until an approver decides (`rampart approvals`, the admin API). */
+  approvalPending: 'approval.pending',
 } as const;
 export type RuleId = (typeof RULE_IDS)[keyof typeof RULE_IDS];
 
