@@ -11,41 +11,18 @@ import { isObject, type JsonObject } from '../core/jsonrpc.ts';
 import type { MrtrBridge } from '../core/mrtr-bridge.ts';
 import { type ErrorCode, RampartError } from '../errors.ts';
 import type { Logger } from '../monitor/logger.ts';
+import type { ApprovalBroker, ApprovalOutcomeKind } from '../policy/approvals/approval-broker.ts';
 import type { PolicyDecision } from '../policy/engine.ts';
 import type { GuardResult } from './pipeline.ts';
 import { targetName } from './pipeline.ts';
 import type { ApprovalFlow } from './policy-guard.ts';
 import { canElicit, policyDeny, policyRuleIds, targetLabel } from './policy-guard.ts';
 
-export type ApprovalOutcome = 'approved' | 'denied' | 'timeout' | 'cancelled';
-
-/** What the approval broker offers the flow (src/policy/approvals/approval-broker.ts). */
-export interface ApprovalRequester {
-  request(input: {
-    principal: { issuer: string; subject: string; clientId?: string; agent?: string } | undefined;
-    sessionId: string | undefined;
-    server: string;
-    method: string;
-    name: string;
-    arguments: unknown;
-    policies: readonly string[];
-    reason: string;
-    mode: 'any' | 'approver';
-    timeoutMs: number;
-    signal: AbortSignal;
-    askUser?: () => Promise<{ approved: boolean; reason?: string }>;
-    onPending?: (id: string) => void;
-  }): Promise<{
-    id: string;
-    outcome: ApprovalOutcome;
-    approver: string | undefined;
-    channel: string;
-    reason: string | undefined;
-  }>;
-}
+/** What the flow needs of the approval broker (its one method; tests may stand in for it). */
+export type ApprovalRequests = Pick<ApprovalBroker, 'request'>;
 
 export interface ApprovalFlowOptions {
-  readonly broker: ApprovalRequester;
+  readonly broker: ApprovalRequests;
   /**
    * Parks held calls of 2026-07-28 clients that can be asked (MRTR): the client gets `input_required` with an
    * elicitation and its retry carries the answer. Its signer is its own, so its states are never the gateway's.
@@ -64,7 +41,7 @@ export interface ApprovalFlowOptions {
   readonly elicitation: boolean;
 }
 
-const OUTCOME_CODES: Record<Exclude<ApprovalOutcome, 'approved'>, ErrorCode> = {
+const OUTCOME_CODES: Record<Exclude<ApprovalOutcomeKind, 'approved'>, ErrorCode> = {
   denied: 'RAMPART_APPROVAL_DENIED',
   timeout: 'RAMPART_APPROVAL_TIMEOUT',
   cancelled: 'RAMPART_CANCELLED',

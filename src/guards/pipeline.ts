@@ -111,6 +111,20 @@ export interface EventSink {
   record(event: RequestEvent, payloads?: EventPayloads): void | Promise<void>;
 }
 
+/** The caller as an event records it (no groups, roles or scopes: attribution, not authorization). */
+export function eventPrincipal(principal: DownstreamCall['principal']): RequestEvent['principal'] {
+  return (
+    principal && {
+      issuer: principal.issuer,
+      subject: principal.subject,
+      clientId: principal.clientId,
+      agent: principal.agent,
+      tenant: principal.tenant,
+      binding: principal.binding,
+    }
+  );
+}
+
 /** The param naming what a method acts on, recorded as the event's `name`. */
 const NAME_FIELD: Record<string, string> = {
   'tools/call': 'name',
@@ -225,14 +239,7 @@ export class Pipeline {
       time: new Date().toISOString(),
       requestId: String(call.id),
       sessionId: call.sessionId,
-      principal: call.principal && {
-        issuer: call.principal.issuer,
-        subject: call.principal.subject,
-        clientId: call.principal.clientId,
-        agent: call.principal.agent,
-        tenant: call.principal.tenant,
-        binding: call.principal.binding,
-      },
+      principal: eventPrincipal(call.principal),
       era: call.era,
       traceId: span.traceId,
       server: call.trace.server,

@@ -45,31 +45,32 @@ export class AlertHub {
 
   /** The audit log's own alerts (store failing, degraded to the spool, recovered) as alerts. */
   fromAudit(alert: AuditAlert): void {
-    const nowMs = this.now();
-    this.raise({
-      id: eventId(nowMs),
-      rule: AUDIT_RULE[alert.code],
-      severity: alert.severity === 'critical' ? 'critical' : 'low',
-      time: new Date(nowMs).toISOString(),
-      principal: undefined,
-      principalRef: undefined,
-      agent: undefined,
-      sessionId: undefined,
-      server: undefined,
-      name: undefined,
-      message: alert.message,
-      evidence: { code: alert.code, ...(alert.error ? { error: alert.error.slice(0, 200) } : {}) },
-      dedupKey: alert.code,
-      suppressed: 0,
-    });
+    this.raiseOwn(
+      AUDIT_RULE[alert.code],
+      alert.severity === 'critical' ? 'critical' : 'low',
+      alert.message,
+      { code: alert.code, ...(alert.error ? { error: alert.error.slice(0, 200) } : {}) },
+      alert.code,
+    );
   }
 
-  /** Rampart's own operational alerts (a rejected policy set), with names and counts only. */
+  /** Rampart's own operational alerts (a rejected policy set, a held call), with names and counts only. */
   raiseSystem(
     rule: RuleId,
     severity: AlertSeverity,
     message: string,
     evidence: Record<string, string | number>,
+  ): void {
+    this.raiseOwn(rule, severity, message, evidence, `${rule}:${JSON.stringify(evidence)}`);
+  }
+
+  /** An alert about Rampart itself: attributed to no principal, session or target. */
+  private raiseOwn(
+    rule: RuleId,
+    severity: AlertSeverity,
+    message: string,
+    evidence: Record<string, string | number>,
+    dedupKey: string,
   ): void {
     const nowMs = this.now();
     this.raise({
@@ -85,7 +86,7 @@ export class AlertHub {
       name: undefined,
       message,
       evidence,
-      dedupKey: `${rule}:${JSON.stringify(evidence)}`,
+      dedupKey,
       suppressed: 0,
     });
   }

@@ -5,7 +5,7 @@
 import type { CallTarget, DownstreamCall } from '../core/call.ts';
 import type { Gateway } from '../core/gateway.ts';
 import { RampartError } from '../errors.ts';
-import type { EventSink } from '../guards/pipeline.ts';
+import { type EventSink, eventPrincipal } from '../guards/pipeline.ts';
 import { policyRuleIds, serverTarget } from '../guards/policy-guard.ts';
 import type { ListenHub } from '../ingress/listen-hub.ts';
 import type { Logger } from '../monitor/logger.ts';
@@ -46,14 +46,7 @@ export function authorizeGateway({
         time: new Date().toISOString(),
         requestId: String(call.id),
         sessionId: call.sessionId,
-        principal: call.principal && {
-          issuer: call.principal.issuer,
-          subject: call.principal.subject,
-          clientId: call.principal.clientId,
-          agent: call.principal.agent,
-          tenant: call.principal.tenant,
-          binding: call.principal.binding,
-        },
+        principal: eventPrincipal(call.principal),
         era: call.era,
         server,
         method,

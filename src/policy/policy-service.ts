@@ -179,11 +179,13 @@ export class PolicyService {
 
   /** The same decision from facts (`rampart policy test` states them instead of receiving a request). */
   decideFacts(facts: RequestFacts, action: PolicyAction, target: PolicyTarget): PolicyDecision {
-    const decision = this.current.decide(this.request(facts, action, target, true));
+    const request = this.request(facts, action, target, true);
+    const decision = this.current.decide(request);
     // Listed exactly when callable: an item list filtering hides is refused even where Cedar would allow this
-    // call (possible only for argument conditions the witness search cannot build an example for).
+    // call (possible only for argument conditions the witness search cannot build an example for). The same
+    // request serves: visibility is kept on its shape, which leaves the arguments out.
     if (decision.effect !== 'deny' && (target.kind === 'tool' || target.kind === 'prompt')) {
-      if (!this.visibleFacts(facts, target)) {
+      if (!this.current.visible(request)) {
         return {
           ...decision,
           effect: 'deny',
