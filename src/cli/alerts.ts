@@ -10,6 +10,7 @@ import { AUDIT_DB_FILE } from '../audit/sqlite-schema.ts';
 import { ALERT_SEVERITIES, type AlertSeverity } from '../config/alerts-schema.ts';
 import { loadConfigFile } from '../config/load.ts';
 import { severityAtLeast } from '../monitor/anomaly/alert.ts';
+import { table } from './terminal-text.ts';
 
 export const ALERTS_USAGE = `Usage: rampart alerts [--config FILE] [options]
 
@@ -93,7 +94,7 @@ export async function alertsCommand(args: string[], io: AlertsIo = {}): Promise<
   if (values.json) {
     for (const alert of alerts) out(`${JSON.stringify(alert)}\n`);
   } else {
-    out(alerts.length === 0 ? 'no alerts\n' : table(alerts));
+    out(alerts.length === 0 ? 'no alerts\n' : alertsTable(alerts));
   }
   return 0;
 }
@@ -219,7 +220,7 @@ function text(value: unknown): string | null {
   return typeof value === 'string' ? value : null;
 }
 
-function table(alerts: readonly ListedAlert[]): string {
+function alertsTable(alerts: readonly ListedAlert[]): string {
   const rows = alerts.map((a) => [
     a.time.replace(/\.\d{3}Z$/, 'Z'),
     a.severity,
@@ -230,17 +231,5 @@ function table(alerts: readonly ListedAlert[]): string {
     a.suppressed > 0 ? `${a.message} (+${a.suppressed} suppressed)` : a.message,
   ]);
   const header = ['TIME', 'SEVERITY', 'RULE', 'PRINCIPAL', 'AGENT', 'TARGET', 'MESSAGE'];
-  const all = [header, ...rows].map((row) => row.map(printable));
-  // The last column is not padded: messages are long and the terminal wraps them anyway.
-  const widths = header.map((_, i) => Math.min(40, Math.max(...all.map((row) => row[i]!.length))));
-  return `${all.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : fit(cell, widths[i]!))).join('  ')).join('\n')}\n`;
-}
-
-function fit(cell: string, width: number): string {
-  return cell.length > width ? `${cell.slice(0, width - 1)}…` : cell.padEnd(width);
-}
-
-/** Recorded names came from clients and upstreams: no terminal control sequences reach the screen. */
-function printable(cell: string): string {
-  return cell.replace(/\p{Cc}/gu, '?');
+  return table(header, rows);
 }

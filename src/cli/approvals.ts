@@ -5,7 +5,6 @@
 // asks for a different approver than the caller (four eyes) are enforced only on the admin API, where the
 // approver is authenticated. Exit codes: 0 done, 1 unknown, already decided or expired, 2 usage problems.
 import { existsSync } from 'node:fs';
-import { userInfo } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { demoConfig } from '../config/demo.ts';
@@ -17,6 +16,7 @@ import {
   effectiveStatus,
 } from '../policy/approvals/approval-store.ts';
 import { approvalView } from '../policy/approvals/approval-view.ts';
+import { duration, osUser, printable, table } from './terminal-text.ts';
 
 export const APPROVALS_USAGE = `Usage: rampart approvals <list|approve|deny> [options]
 
@@ -97,7 +97,7 @@ export async function approvalsCommand(args: string[], io: ApprovalsIo = {}): Pr
       } else if (records.length === 0) {
         out(values.all ? 'no approvals\n' : 'no pending approvals\n');
       } else {
-        out(table(records, now, values.all));
+        out(approvalsTable(records, now, values.all));
       }
       return 0;
     }
@@ -143,16 +143,7 @@ function parse(args: string[]) {
   });
 }
 
-function osUser(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    // No passwd entry (some containers).
-    return process.env['USER'] ?? process.env['USERNAME'] ?? 'unknown';
-  }
-}
-
-function table(records: readonly ApprovalRecord[], now: number, all: boolean): string {
+function approvalsTable(records: readonly ApprovalRecord[], now: number, all: boolean): string {
   const header = [
     'ID',
     ...(all ? ['STATUS', 'APPROVER'] : []),
@@ -176,10 +167,7 @@ function table(records: readonly ApprovalRecord[], now: number, all: boolean): s
       r.reason,
     ];
   });
-  const cells = [header, ...rows].map((row) => row.map(printable));
-  // The last column is not padded: reasons are long and the terminal wraps them anyway.
-  const widths = header.map((_, i) => Math.min(40, Math.max(...cells.map((row) => row[i]!.length))));
-  return `${cells.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : fit(cell, widths[i]!))).join('  ')).join('\n')}\n`;
+  return table(header, rows);
 }
 
 function requester(record: ApprovalRecord): string {
@@ -187,22 +175,4 @@ function requester(record: ApprovalRecord): string {
   if (!who) return 'anonymous';
   const agent = who.agent ?? who.clientId;
   return agent && agent !== who.subject ? `${who.subject} (${agent})` : who.subject;
-}
-
-/** 42s, 5m, 3h, 2d: coarse, for a table. */
-function duration(ms: number): string {
-  const s = Math.max(0, Math.floor(ms / 1000));
-  if (s < 120) return `${s}s`;
-  if (s < 7200) return `${Math.floor(s / 60)}m`;
-  if (s < 172_800) return `${Math.floor(s / 3600)}h`;
-  return `${Math.floor(s / 86_400)}d`;
-}
-
-function fit(cell: string, width: number): string {
-  return cell.length > width ? `${cell.slice(0, width - 1)}…` : cell.padEnd(width);
-}
-
-/** Names and reasons came from clients and policies: no terminal control sequences reach the screen. */
-function printable(cell: string): string {
-  return cell.replace(/\p{Cc}/gu, '?');
 }

@@ -38,6 +38,11 @@ export class Catalog {
   private readonly now: () => number;
   /** Told about every list fetched from an upstream (policies type `context.arguments` from the tools' schemas). */
   onFetched: ((server: string, kind: ListKind, items: readonly JsonObject[]) => void) | undefined;
+  /**
+   * Decides which fetched items the gateway may use at all (the integrity quarantine): it runs once per fetch, before
+   * caching, so what it drops is neither listed nor routable.
+   */
+  admit: ((upstream: Upstream, kind: ListKind, items: JsonObject[]) => JsonObject[]) | undefined;
 
   constructor(now: () => number = Date.now) {
     this.now = now;
@@ -60,7 +65,8 @@ export class Catalog {
     const generation = this.generations.get(key) ?? 0;
     let pending = this.inflight.get(key);
     if (!pending || pending.generation !== generation) {
-      const items = this.fetchAll(upstream, kind).then((fetched) => {
+      const items = this.fetchAll(upstream, kind).then((all) => {
+        const fetched = this.admit ? this.admit(upstream, kind, all) : all;
         if ((this.generations.get(key) ?? 0) === generation) {
           this.cache.set(key, { items: fetched, fetchedAt: this.now() });
           this.onFetched?.(upstream.name, kind, fetched);

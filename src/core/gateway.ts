@@ -3,6 +3,7 @@
 // translates between eras (legacy upstream asks -> MRTR for modern clients, and the reverse).
 import { principalKey } from '../auth/principal.ts';
 import { RampartError } from '../errors.ts';
+import type { GatewayIntegrity } from '../integrity/gateway-integrity.ts';
 import type { Logger } from '../monitor/logger.ts';
 import type { OutgoingCall } from '../upstream/rpc-peer.ts';
 import type { CallOptions, Upstream, UpstreamListener } from '../upstream/upstream.ts';
@@ -27,6 +28,7 @@ const MAX_INPUT_ROUNDS = 16;
 const LIST_FILTER_SLICE_MS = 10;
 /** At most 50 progress notifications per second per request reach the client. */
 const MIN_PROGRESS_INTERVAL_MS = 20;
+const LIST_KINDS: readonly ListKind[] = ['tools', 'prompts', 'resources', 'resourceTemplates'];
 const LIST_KIND_BY_METHOD: Record<string, ListKind> = {
   'tools/list': 'tools',
   'prompts/list': 'prompts',
@@ -80,6 +82,7 @@ export class Gateway implements UpstreamListener {
   private readonly sessionLogLevels = new Map<string, string>();
   private hub: DownstreamHub | undefined;
   private authorizer: GatewayAuthorizer | undefined;
+  private integrity: GatewayIntegrity | undefined;
 
   constructor(options: GatewayOptions) {
     this.options = options;
@@ -98,6 +101,48 @@ export class Gateway implements UpstreamListener {
 
   setAuthorizer(authorizer: GatewayAuthorizer): void {
     this.authorizer = authorizer;
+  }
+
+  /** Puts the integrity quarantine between every fetched list and its use (see src/integrity/). */
+  setIntegrity(integrity: GatewayIntegrity): void {
+    this.integrity = integrity;
+    this.catalog.admit = (upstream, kind, items) => integrity.admit(upstream, kind, items);
+  }
+
+  /**
+   * Fetches (and so checks) every list of the upstream now rather than at the next client's request: changes are
+   * found, quarantined and audited when they happen. `kinds` limits it to what a list_changed named.
+   */
+  async refresh(upstream: Upstream, kinds: readonly ListKind[] = LIST_KINDS): Promise<void> {
+    if (upstream.status !== 'ready') return;
+    for (const kind of kinds) this.catalog.invalidate(upstream, kind);
+    const signal = AbortSignal.timeout(upstream.config.timeouts.requestMs);
+    await Promise.all(
+      kinds
+        .filter((kind) => this.catalog.supports(upstream, kind))
+        .map((kind) =>
+          this.catalog.list(upstream, kind, signal).catch((err: unknown) =>
+            this.options.log.warn('checking a list failed', {
+              server: upstream.name,
+              method: LIST_METHODS[kind],
+              error: err instanceof Error ? err.message : String(err),
+            }),
+          ),
+        ),
+    );
+  }
+
+  /** After an integrity decision: re-reviews the server as a whole, re-fetches its lists and tells clients. */
+  async integrityDecided(upstream: Upstream): Promise<void> {
+    if (upstream.status === 'ready') this.integrity?.connected(upstream);
+    await this.refresh(upstream);
+    this.announceLists(upstream);
+  }
+
+  private announceLists(upstream: Upstream): void {
+    this.hub?.listChanged('tools');
+    if (isObject(upstream.capabilities['prompts'])) this.hub?.listChanged('prompts');
+    if (isObject(upstream.capabilities['resources'])) this.hub?.listChanged('resources');
   }
 
   async close(): Promise<void> {
@@ -124,7 +169,9 @@ export class Gateway implements UpstreamListener {
   }
 
   instructions(): string | undefined {
-    const parts = this.upstreams.filter((u) => u.instructions).map((u) => `## ${u.name}\n${u.instructions}`);
+    const parts = this.upstreams
+      .filter((u) => u.instructions && (this.integrity?.instructionsVisible(u.name) ?? true))
+      .map((u) => `## ${u.name}\n${u.instructions}`);
     return parts.length > 0 ? parts.join('\n\n') : undefined;
   }
 
@@ -250,6 +297,8 @@ export class Gateway implements UpstreamListener {
         throw new RampartError('RAMPART_METHOD_NOT_FOUND', `Method not found: ${call.method}`);
     }
     call.trace.server = route.upstream.name;
+    const held = this.integrity?.serverRefusal(route.upstream.name);
+    if (held) throw held;
     return (params) => this.routed({ ...call, params }, route);
   }
 
@@ -283,7 +332,9 @@ export class Gateway implements UpstreamListener {
   // ---- UpstreamListener ---------------------------------------------------------------------------------
 
   onConnected(upstream: Upstream): void {
+    this.integrity?.connected(upstream);
     this.catalog.invalidate(upstream);
+    if (this.integrity) void this.refresh(upstream);
     this.pushLogLevel();
     if (upstream.era === 'modern') void upstream.watchResources(this.watchedUris(upstream));
     for (const key of this.subscriptions.keys()) {
@@ -296,9 +347,7 @@ export class Gateway implements UpstreamListener {
         }),
       );
     }
-    this.hub?.listChanged('tools');
-    if (isObject(upstream.capabilities['prompts'])) this.hub?.listChanged('prompts');
-    if (isObject(upstream.capabilities['resources'])) this.hub?.listChanged('resources');
+    this.announceLists(upstream);
   }
 
   onNotification(
@@ -310,15 +359,18 @@ export class Gateway implements UpstreamListener {
     switch (notification.method) {
       case 'notifications/tools/list_changed':
         this.catalog.invalidate(upstream, 'tools');
+        if (this.integrity) void this.refresh(upstream, ['tools']);
         this.hub?.listChanged('tools');
         return;
       case 'notifications/prompts/list_changed':
         this.catalog.invalidate(upstream, 'prompts');
+        if (this.integrity) void this.refresh(upstream, ['prompts']);
         this.hub?.listChanged('prompts');
         return;
       case 'notifications/resources/list_changed':
         this.catalog.invalidate(upstream, 'resources');
         this.catalog.invalidate(upstream, 'resourceTemplates');
+        if (this.integrity) void this.refresh(upstream, ['resources', 'resourceTemplates']);
         this.hub?.listChanged('resources');
         return;
       case 'notifications/resources/updated': {
@@ -610,6 +662,11 @@ export class Gateway implements UpstreamListener {
         };
         return { upstream, rewrite: (params) => ({ ...params, name: own }) };
       }
+    }
+    for (const upstream of this.upstreams) {
+      const own = ownName(this.ns(upstream), exposed);
+      const held = own === undefined ? undefined : this.integrity?.refusal(upstream.name, kind, own);
+      if (held) throw held;
     }
     throw new RampartError(code, `Unknown ${kind === 'tools' ? 'tool' : 'prompt'}: ${exposed}`);
   }

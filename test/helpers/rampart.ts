@@ -19,11 +19,13 @@ export interface Started {
   stop(): Promise<void>;
 }
 
-/** Starts Rampart with the given (partial) config; waits until every upstream is connected. */
+/** Starts Rampart with the given (partial) config; waits until every upstream is connected (unless `wait: false`). */
 export async function startRampart(
   partial: Record<string, unknown>,
   options: {
     waitMs?: number;
+    /** false: return once listening, without waiting for the upstreams (to test an upstream that cannot connect). */
+    wait?: boolean;
     logSink?: (line: string) => void;
     now?: () => number;
     approvalClock?: ApprovalClock;
@@ -34,6 +36,8 @@ export async function startRampart(
     listen: { host: '127.0.0.1', port: 0 },
     stateDir,
     log: { level: 'silent' },
+    // Tests of other behaviour trust their fixture servers on first use; integrity tests set the mode they test.
+    integrity: { mode: 'tofu' },
     ...partial,
   });
   const events: RequestEvent[] = [];
@@ -47,7 +51,7 @@ export async function startRampart(
     ...(options.approvalClock ? { approvalClock: options.approvalClock } : {}),
   });
   const url = await rampart.start();
-  const ready = await rampart.waitForUpstreams(options.waitMs ?? 20_000);
+  const ready = options.wait === false || (await rampart.waitForUpstreams(options.waitMs ?? 20_000));
   if (!ready) {
     await rampart.stop();
     throw new Error('upstreams did not connect');

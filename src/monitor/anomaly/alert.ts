@@ -22,6 +22,12 @@ export const RULE_IDS = {
   policyRejected: 'policy.rejected',
   /** A call is held until an approver decides (`rampart approvals`, the admin API). */
   approvalPending: 'approval.pending',
+  /** A permission review (`rampart review`, `review.intervalHours`) found unused grants, stale approvals, ... */
+  reviewFindings: 'review.findings',
+  /** A tool, prompt, template, instructions or server identity changed and is held until approved. */
+  integrityQuarantined: 'integrity.quarantined',
+  /** A whole server is held back (a new identity, a signed manifest it no longer matches). */
+  integrityBlocked: 'integrity.blocked',
 } as const;
 export type RuleId = (typeof RULE_IDS)[keyof typeof RULE_IDS];
 

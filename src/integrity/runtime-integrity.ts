@@ -1,0 +1,186 @@
+// Wires the quarantine into a running gateway: its pins live in rampart.db, every change it finds and every
+// decision is a `pin_changed` audit event (approver and reason included) and quarantines raise an alert; decisions
+// made anywhere refresh the affected servers' lists; all lists are re-checked periodically.
+import type { AuditLog } from '../audit/audit-log.ts';
+import type { RampartConfig } from '../config/schema.ts';
+import type { Gateway } from '../core/gateway.ts';
+import type { AlertHub } from '../monitor/alert-hub.ts';
+import { RULE_IDS } from '../monitor/anomaly/alert.ts';
+import type { Logger } from '../monitor/logger.ts';
+import { renderFieldDiff } from './field-diff.ts';
+import { GatewayIntegrity } from './gateway-integrity.ts';
+import type { PinChange } from './pin-store.ts';
+import { PinStore } from './pin-store.ts';
+import { type IntegrityEvent, type IntegrityMode, Quarantine } from './quarantine.ts';
+
+/** The diff text an audit event keeps: enough to see what changed, bounded so a huge schema cannot bloat the log. */
+const MAX_DIFF_CHARS = 4000;
+
+export interface IntegrityDeps {
+  readonly config: RampartConfig;
+  readonly stateDir: string;
+  readonly gateway: Gateway;
+  readonly audit: () => AuditLog | undefined;
+  readonly alerts: AlertHub;
+  readonly log: Logger;
+  readonly now: () => number;
+}
+
+export class RuntimeIntegrity {
+  readonly quarantine: Quarantine;
+  private readonly deps: IntegrityDeps;
+  private recheck: NodeJS.Timeout | undefined;
+
+  constructor(deps: IntegrityDeps) {
+    this.deps = deps;
+    const modes = new Map<string, IntegrityMode>(
+      deps.config.servers.map((s) => [s.name, s.integrity ?? deps.config.integrity.mode]),
+    );
+    this.quarantine = new Quarantine({
+      store: PinStore.open(deps.stateDir),
+      modeOf: (server) => modes.get(server) ?? deps.config.integrity.mode,
+      approvalsRequired: twoPersonRule(deps.config) ? 2 : 1,
+      now: deps.now,
+      onEvent: (event) => this.report(event),
+      onDecided: (servers) => {
+        for (const upstream of deps.gateway.upstreams) {
+          if (servers.has(upstream.name)) void deps.gateway.integrityDecided(upstream);
+        }
+      },
+    });
+    deps.gateway.setIntegrity(new GatewayIntegrity(this.quarantine));
+  }
+
+  /** Once the audit log is open: audits decisions made while no gateway ran, then polls and re-checks. */
+  start(): void {
+    this.quarantine.applyDecisions();
+    this.quarantine.watch(this.deps.config.integrity.pollMs);
+    this.recheck = setInterval(() => {
+      for (const upstream of this.deps.gateway.upstreams) void this.deps.gateway.refresh(upstream);
+    }, this.deps.config.integrity.recheckMs);
+    this.recheck.unref();
+  }
+
+  close(): void {
+    if (this.recheck) clearInterval(this.recheck);
+    this.quarantine.close();
+    this.quarantine.store.close();
+  }
+
+  private report(event: IntegrityEvent): void {
+    const { log, alerts } = this.deps;
+    switch (event.action) {
+      case 'quarantined': {
+        const c = event.change;
+        const fields = renderFieldDiff(event.diff).join('\n');
+        log.warn('definition changed: held for review', {
+          server: c.server,
+          kind: c.kind,
+          name: c.key,
+          change: c.change,
+          id: c.id,
+          mode: event.mode,
+        });
+        this.append(c.server, c.key, {
+          action: event.mode === 'monitor' ? 'changed_monitored' : 'quarantined',
+          ...changeFacts(c),
+          mode: event.mode,
+          fields: event.diff.map((f) => `${f.op} ${f.path}`).slice(0, 100),
+          diff: fields.length > MAX_DIFF_CHARS ? `${fields.slice(0, MAX_DIFF_CHARS)}…` : fields,
+        });
+        if (c.change !== 'removed') {
+          alerts.raiseSystem(
+            RULE_IDS.integrityQuarantined,
+            c.kind === 'identity' ? 'high' : 'medium',
+            `${c.server}: ${c.kind} ${c.key || '(server)'} ${c.change}; review with \`rampart tools diff ${c.id}\`.`,
+            { server: c.server, kind: c.kind, name: c.key, change: c.id },
+          );
+        }
+        return;
+      }
+      case 'approved':
+      case 'rejected': {
+        const c = event.change;
+        log.info(`definition change ${event.action}`, {
+          server: c.server,
+          name: c.key,
+          id: c.id,
+          by: c.decidedBy,
+        });
+        this.append(c.server, c.key, {
+          action: event.action,
+          ...changeFacts(c),
+          approvals: c.approvals.map((a) => ({
+            by: a.by,
+            at: new Date(a.at).toISOString(),
+            reason: a.reason,
+          })),
+          decidedBy: c.decidedBy ?? null,
+          reason: c.reason ?? null,
+        });
+        return;
+      }
+      case 'pinned':
+        log.info('definitions pinned', {
+          server: event.server,
+          kind: event.kind,
+          count: event.keys.length,
+          by: event.by,
+        });
+        this.append(event.server, undefined, {
+          action: 'pinned',
+          kind: event.kind,
+          keys: event.keys.slice(0, 500),
+          by: event.by,
+          setSha256: event.setSha256,
+        });
+        return;
+      case 'blocked':
+      case 'unblocked':
+        log.warn(`server ${event.action}`, { server: event.server, code: event.code, reason: event.reason });
+        this.append(event.server, undefined, {
+          action: event.action,
+          code: event.code,
+          reason: event.reason,
+        });
+        if (event.action === 'blocked') {
+          alerts.raiseSystem(
+            RULE_IDS.integrityBlocked,
+            'high',
+            `${event.server} is held back: ${event.reason}`,
+            {
+              server: event.server,
+              code: event.code,
+            },
+          );
+        }
+        return;
+    }
+  }
+
+  private append(server: string, name: string | undefined, detail: Record<string, unknown>): void {
+    const audit = this.deps.audit();
+    if (!audit) return;
+    audit
+      .append({ decision: 'pin_changed', server, ...(name ? { name } : {}), detail })
+      .catch((err: unknown) => this.deps.log.error('recording a pin change failed', { error: String(err) }));
+  }
+}
+
+function changeFacts(c: PinChange): Record<string, unknown> {
+  return {
+    change: c.id,
+    kind: c.kind,
+    key: c.key,
+    type: c.change,
+    oldSha256: c.oldSha256 ?? null,
+    newSha256: c.newSha256 ?? null,
+    ...(c.renamedFrom !== undefined ? { renamedFrom: c.renamedFrom } : {}),
+  };
+}
+
+/** The two-person rule (`changeControl.twoPersonRule`): tool changes then need two distinct approvers. */
+function twoPersonRule(config: RampartConfig): boolean {
+  const changeControl = (config as { changeControl?: { twoPersonRule?: boolean } }).changeControl;
+  return changeControl?.twoPersonRule === true;
+}
