@@ -155,6 +155,13 @@ export const ERRORS = {
     rpc: JSONRPC.SERVER_ERROR - 7,
     message: 'A server-to-client request could not be attributed to exactly one client request.',
   },
+  // The upstream could not prove who it is: TLS key not pinned, certificate not verified, or plain http off
+  // loopback. `data.reason` says which (stable words); the key seen goes to the operator's log only.
+  RAMPART_UPSTREAM_IDENTITY: {
+    http: 502,
+    rpc: JSONRPC.SERVER_ERROR - 9,
+    message: "The upstream server's identity could not be verified.",
+  },
   RAMPART_INTERNAL: { http: 500, rpc: JSONRPC.INTERNAL_ERROR, message: 'Internal error.' },
   // Authentication (401 unless noted). Each refusal reason has its own code so operators and tests can tell them
   // apart; the message stays generic enough to be safe to show to the caller.
@@ -280,6 +287,38 @@ export const ERRORS = {
     rpc: JSONRPC.SERVER_ERROR - 14,
     message: 'Rampart could not authenticate to the upstream server.',
   },
+  // Tool integrity (src/integrity). `data.change` names the pending or rejected change (`rampart tools diff ID`).
+  RAMPART_QUARANTINED: {
+    http: 403,
+    rpc: JSONRPC.SERVER_ERROR - 32,
+    message: 'This definition changed since it was approved and awaits review.',
+  },
+  RAMPART_DEFINITION_REJECTED: {
+    http: 403,
+    rpc: JSONRPC.SERVER_ERROR - 33,
+    message: 'An operator rejected this definition; it stays blocked while the server serves it.',
+  },
+  RAMPART_SERVER_QUARANTINED: {
+    http: 503,
+    rpc: JSONRPC.SERVER_ERROR - 34,
+    message: "The server's identity changed and awaits review; its tools are unavailable.",
+  },
+  // Answered only by the admin API and the CLI.
+  RAMPART_PIN_CHANGE_NOT_FOUND: {
+    http: 404,
+    rpc: JSONRPC.SERVER_ERROR,
+    message: 'No such definition change.',
+  },
+  RAMPART_PIN_CHANGE_DECIDED: {
+    http: 409,
+    rpc: JSONRPC.SERVER_ERROR,
+    message: 'The change was already decided.',
+  },
+  RAMPART_PIN_DUPLICATE_APPROVER: {
+    http: 409,
+    rpc: JSONRPC.SERVER_ERROR,
+    message: 'This change needs another approver: the same person cannot approve it twice.',
+  },
   // Authorization. `data.policies` names the policies that decided and `data.reason` is safe to show.
   RAMPART_POLICY_DENIED: {
     http: 403,
@@ -333,6 +372,168 @@ export const ERRORS = {
     http: 429,
     rpc: JSONRPC.SERVER_ERROR - 17,
     message: 'Too many requests; try again later.',
+  },
+  // Change control (src/changes): answered to the operator by `rampart config` and at start, never on the MCP wire.
+  RAMPART_CHANGE_UNKNOWN_VERSION: {
+    http: 404,
+    rpc: JSONRPC.SERVER_ERROR,
+    message: 'No such configuration version.',
+  },
+  RAMPART_CHANGE_SELF_APPROVAL: {
+    http: 403,
+    rpc: JSONRPC.SERVER_ERROR,
+    message: 'A configuration version must be approved by someone other than its author.',
+  },
+  RAMPART_CHANGE_ALREADY_APPROVED: {
+    http: 409,
+    rpc: JSONRPC.SERVER_ERROR,
+    message: 'This approver already approved the configuration version.',
+  },
+  RAMPART_CHANGE_WRONG_STATUS: {
+    http: 409,
+    rpc: JSONRPC.SERVER_ERROR,
+    message: 'The configuration version is not in a state that allows this.',
+  },
+  RAMPART_CHANGE_UNAPPROVED: {
+    http: 403,
+    rpc: JSONRPC.SERVER_ERROR,
+    message: 'The two-person rule is on and this configuration is not an approved version.',
+  },
+  RAMPART_CHANGE_FILE_UNREADABLE: {
+    http: 400,
+    rpc: JSONRPC.SERVER_ERROR,
+    message: 'A configuration or policy file cannot be read.',
+  },
+  RAMPART_CHANGE_FILES_CHANGED: {
+    http: 409,
+    rpc: JSONRPC.SERVER_ERROR,
+    message: 'The configuration file changed while Rampart was starting; start again.',
+  },
+  RAMPART_CHANGE_CORRUPT: {
+    http: 500,
+    rpc: JSONRPC.SERVER_ERROR,
+    message: 'A stored configuration version does not match its digest.',
+  },
+  // Signed tool manifests (src/integrity/manifest). Only RAMPART_SERVER_MANIFEST_MISMATCH reaches MCP clients; the
+  // others are reported to the operator when a server's manifest is loaded (and by `rampart manifest verify`).
+  RAMPART_SERVER_MANIFEST_MISMATCH: {
+    http: 502,
+    rpc: JSONRPC.SERVER_ERROR - 8,
+    message: 'The server is blocked: what it serves differs from its signed manifest.',
+  },
+  RAMPART_MANIFEST_UNREADABLE: {
+    http: 500,
+    rpc: JSONRPC.SERVER_ERROR,
+    message: 'A manifest, signature, bundle, key or trusted root file cannot be read.',
+  },
+  RAMPART_MANIFEST_INVALID: {
+    http: 500,
+    rpc: JSONRPC.SERVER_ERROR,
+    message: 'The manifest is not a valid Rampart manifest.',
+  },
+  RAMPART_MANIFEST_KEY_INVALID: {
+    http: 500,
+    rpc: JSONRPC.SERVER_ERROR,
+    message: 'A publisher key or Sigstore trusted root is unusable (wrong key type or malformed).',
+  },
+  RAMPART_MANIFEST_BUNDLE_INVALID: {
+    http: 500,
+    rpc: JSONRPC.SERVER_ERROR,
+    message: 'The Sigstore bundle is malformed or of an unsupported kind.',
+  },
+  RAMPART_MANIFEST_SIGNATURE: {
+    http: 500,
+    rpc: JSONRPC.SERVER_ERROR,
+    message: 'The manifest signature does not verify (tampered manifest, wrong key or forged log entry).',
+  },
+  RAMPART_MANIFEST_UNTRUSTED_CA: {
+    http: 500,
+    rpc: JSONRPC.SERVER_ERROR,
+    message: 'The signing certificate does not chain to a certificate authority in the trusted root.',
+  },
+  RAMPART_MANIFEST_CERT_EXPIRED: {
+    http: 500,
+    rpc: JSONRPC.SERVER_ERROR,
+    message: 'The manifest was signed outside the validity period of its signing certificate.',
+  },
+  RAMPART_MANIFEST_UNTRUSTED_IDENTITY: {
+    http: 500,
+    rpc: JSONRPC.SERVER_ERROR,
+    message: 'The manifest was signed by an identity (OIDC issuer and subject) that is not trusted.',
+  },
+  RAMPART_MANIFEST_EXPIRED: { http: 500, rpc: JSONRPC.SERVER_ERROR, message: 'The manifest has expired.' },
+  RAMPART_MANIFEST_NOT_YET_VALID: {
+    http: 500,
+    rpc: JSONRPC.SERVER_ERROR,
+    message: 'The manifest is issued in the future.',
+  },
+  // npm packages of `package` servers (src/integrity/provenance): reported to the operator (log, `rampart server
+  // add`); a server whose package fails stays down, so MCP clients see RAMPART_UPSTREAM_UNAVAILABLE instead.
+  RAMPART_PACKAGE_SPEC: {
+    http: 400,
+    rpc: JSONRPC.SERVER_ERROR,
+    message: 'Only an exact registry version can be pinned: npm:<name>@<version>.',
+  },
+  RAMPART_PACKAGE_REGISTRY_REFUSED: {
+    http: 502,
+    rpc: JSONRPC.SERVER_ERROR,
+    message: 'The URL is not on an allowed registry (scheme, origin or redirect).',
+  },
+  RAMPART_PACKAGE_FETCH_FAILED: {
+    http: 502,
+    rpc: JSONRPC.SERVER_ERROR,
+    message: 'The registry could not be reached or answered with an error.',
+  },
+  RAMPART_PACKAGE_NOT_FOUND: {
+    http: 404,
+    rpc: JSONRPC.SERVER_ERROR,
+    message: 'The registry has no such package version.',
+  },
+  RAMPART_PACKAGE_INTEGRITY: {
+    http: 502,
+    rpc: JSONRPC.SERVER_ERROR,
+    message: 'The package tarball does not match its integrity pin.',
+  },
+  RAMPART_PACKAGE_SIGNATURE: {
+    http: 502,
+    rpc: JSONRPC.SERVER_ERROR,
+    message: "The package's registry signature is invalid or made with an unknown or expired key.",
+  },
+  RAMPART_PACKAGE_PROVENANCE: {
+    http: 502,
+    rpc: JSONRPC.SERVER_ERROR,
+    message: "The package's provenance attestation failed verification.",
+  },
+  RAMPART_PACKAGE_PROVENANCE_REQUIRED: {
+    http: 502,
+    rpc: JSONRPC.SERVER_ERROR,
+    message: 'Provenance is required, and the package has none.',
+  },
+  RAMPART_PACKAGE_UNSAFE_ARCHIVE: {
+    http: 502,
+    rpc: JSONRPC.SERVER_ERROR,
+    message:
+      'The package tarball holds an entry that may not be unpacked (absolute path, "..", link or device).',
+  },
+  RAMPART_PACKAGE_BIN: {
+    http: 502,
+    rpc: JSONRPC.SERVER_ERROR,
+    message: 'The package has no such bin, or it is ambiguous which bin to run.',
+  },
+  RAMPART_PACKAGE_INSTALL_FAILED: {
+    http: 502,
+    rpc: JSONRPC.SERVER_ERROR,
+    message: "The package's dependencies could not be installed.",
+  },
+  RAMPART_PACKAGE_CACHE_TAMPERED: {
+    http: 502,
+    rpc: JSONRPC.SERVER_ERROR,
+    message: 'The cached package tree no longer matches what was verified.',
+  },
+  RAMPART_PACKAGE_NOT_READY: {
+    http: 503,
+    rpc: JSONRPC.SERVER_ERROR,
+    message: "The server's package has not been verified (or failed verification).",
   },
 } as const satisfies Record<string, Entry>;
 

@@ -14,6 +14,7 @@ import { type AuditForwarder, createForwarders } from './audit/sinks/forwarder.t
 import { Authenticator } from './auth/authenticator.ts';
 import { metadataPaths, protectedResourceMetadata } from './auth/metadata.ts';
 import { RevocationList } from './auth/revocations.ts';
+import { ChangeControl } from './changes/change-control.ts';
 import type { RampartConfig } from './config/schema.ts';
 import { Gateway } from './core/gateway.ts';
 import { MrtrBridge } from './core/mrtr-bridge.ts';
@@ -28,6 +29,8 @@ import { createHostOriginPolicy } from './ingress/host-origin.ts';
 import { HttpIngress } from './ingress/http-server.ts';
 import { ListenHub } from './ingress/listen-hub.ts';
 import { SessionStore } from './ingress/sessions.ts';
+import { type SupplyChainContext, startUpstream } from './integrity/provenance/package-server.ts';
+import { RuntimeIntegrity } from './integrity/runtime-integrity.ts';
 import { AlertHub } from './monitor/alert-hub.ts';
 import { RULE_IDS } from './monitor/anomaly/alert.ts';
 import { AnomalyDetector, type CallObservation, webhookNotifierFromConfig } from './monitor/anomaly/index.ts';
@@ -39,6 +42,7 @@ import { ApprovalBroker, type ApprovalClock } from './policy/approvals/approval-
 import { authorizeGateway } from './policy/gateway-authorization.ts';
 import { formatProblem } from './policy/policy-files.ts';
 import { PolicyService } from './policy/policy-service.ts';
+import { type ReviewScheduler, scheduledReviews } from './review/scheduler.ts';
 import { SqliteStore } from './store/sqlite-store.ts';
 import { type Authorizer, CallbackAuthorizer } from './upstream/credentials/authorizer.ts';
 import type { CredentialDeps } from './upstream/credentials/index.ts';
@@ -71,6 +75,10 @@ export interface RampartOptions {
   now?: () => number;
   /** The clock and timers of calls held for approval (tests freeze them); the system's by default. */
   approvalClock?: ApprovalClock;
+  /** The file `config` was loaded from: change control records it as a version (none in embedded use). */
+  configFile?: string;
+  /** Who starts the gateway: the author of a version recorded at start (else RAMPART_AUTHOR, else the OS user). */
+  author?: string;
 }
 
 export class Rampart {
@@ -98,9 +106,15 @@ export class Rampart {
   private readonly anomalies: AnomalyDetector | undefined;
   /** The Cedar policy set in force (`policy` in the config); without it every routed call is allowed. */
   readonly policies: PolicyService | undefined;
+  /** Configuration versions (src/changes): recorded at start and at every accepted policy reload. */
+  private readonly changes: ChangeControl;
+  /** The rug-pull quarantine: pinned definitions, held changes and their decisions (src/integrity). */
+  readonly integrity: RuntimeIntegrity;
   /** Where calls held for approval wait for a human (open from start() while policies are configured). */
   approvals: ApprovalBroker | undefined;
   private admin: { url: string; close(): Promise<void> } | undefined;
+  /** Scheduled permission reviews (`review.intervalHours`), running from start() until stop(). */
+  private reviews: ReviewScheduler | undefined;
   /** URL of the admin API, when `admin` is configured. */
   adminUrl = '';
   private readonly approvalClock: ApprovalClock | undefined;
@@ -160,6 +174,16 @@ export class Rampart {
         ? webhookNotifierFromConfig(config.alerts.webhook, { baseDir: options.baseDir, log: this.log })
         : undefined,
     });
+    this.integrity = new RuntimeIntegrity({
+      config,
+      stateDir: this.stateDir,
+      baseDir: options.baseDir,
+      gateway: this.gateway,
+      audit: () => this.audit,
+      alerts: this.alerts,
+      log: this.log,
+      now: options.now ?? Date.now,
+    });
     this.anomalies = config.alerts.enabled
       ? new AnomalyDetector(config.alerts, {
           now: Date.now,
@@ -194,6 +218,13 @@ export class Rampart {
             }
           : { kind: 'pass' },
     };
+    this.changes = new ChangeControl({
+      config,
+      configFile: options.configFile,
+      stateDir: this.stateDir,
+      author: options.author,
+      now: options.now ?? Date.now,
+    });
     this.policies = config.policy
       ? new PolicyService(config.policy, {
           log: this.log,
@@ -201,6 +232,8 @@ export class Rampart {
           qualifyIds: (config.auth?.issuers.length ?? 0) > 1,
           onReload: (next, previous) =>
             void this.recordPolicyChange(next.digest, previous.digest, next.policies.length),
+          // Under the two-person rule a set that is not an approved version is rejected like an invalid one.
+          accept: (files) => this.changes.acceptReload(files),
           // The set in force stays (at worst it was loaded before the tools typed its argument reads, and a misread
           // argument then errors at run time: a permit permits nothing, a forbid denies). Someone must look.
           onRejected: (err) =>
@@ -270,6 +303,8 @@ export class Rampart {
   }
 
   private async startNow(): Promise<string> {
+    // Before anything else: under the two-person rule an unapproved configuration must not run at all.
+    const version = this.changes.start(this.policies?.files);
     // No request may be answered unaudited: the log opens (and recovers a spool) before anything listens.
     if (!this.unaudited) {
       // Sinks first: a sink that cannot work (a refused endpoint, an unreadable CA) stops the start.
@@ -301,8 +336,17 @@ export class Rampart {
           : {}),
       });
     }
-    await this.recordConfigChange();
+    await this.recordConfigChange(version?.seq);
+    await this.integrity.start();
     this.policies?.watch();
+    this.reviews = scheduledReviews({
+      config: this.config,
+      configDir: this.baseDir,
+      stateDir: this.stateDir,
+      alerts: this.alerts,
+      log: this.log,
+    });
+    this.reviews?.start();
     if (this.policies) {
       this.approvals = ApprovalBroker.open(this.stateDir, {
         ...(this.approvalClock ? { clock: this.approvalClock } : {}),
@@ -315,7 +359,7 @@ export class Rampart {
       this.pipeline.setTracing(this.tracing);
     }
     if (!this.listening) {
-      for (const upstream of this.gateway.upstreams) upstream.start();
+      for (const upstream of this.gateway.upstreams) startUpstream(upstream, this.supplyChainContext());
       return '';
     }
     const address = await this.ingress.listen(this.config.listen.host, this.config.listen.port);
@@ -334,16 +378,14 @@ export class Rampart {
         });
       }
       if (this.config.admin && this.authenticator) {
-        if (!this.approvals) this.log.warn('the admin API serves approvals, but no `policy` is configured');
-        else {
-          this.admin = await startAdminServer({
-            ...this.config.admin,
-            authenticator: this.authenticator,
-            broker: this.approvals,
-            log: this.log,
-          });
-          this.adminUrl = this.admin.url;
-        }
+        this.admin = await startAdminServer({
+          ...this.config.admin,
+          authenticator: this.authenticator,
+          broker: this.approvals,
+          integrity: this.integrity.quarantine,
+          log: this.log,
+        });
+        this.adminUrl = this.admin.url;
       }
       if (this.config.metrics) {
         const { server, address: metricsAddress } = await listenMetrics(
@@ -363,8 +405,18 @@ export class Rampart {
     // Only now is the callback URL known; upstreams (whose OAuth flows may need it) start after it.
     this.callback = new CallbackAuthorizer(new URL(OAUTH_CALLBACK_PATH, this.url).href, { log: this.log });
     this.ingress.setOauthCallback(OAUTH_CALLBACK_PATH, (query) => this.callback?.complete(query) ?? false);
-    for (const upstream of this.gateway.upstreams) upstream.start();
+    for (const upstream of this.gateway.upstreams) startUpstream(upstream, this.supplyChainContext());
     return this.url;
+  }
+
+  /** How `package` servers are fetched, verified and cached before they start (src/integrity/provenance). */
+  private supplyChainContext(): SupplyChainContext {
+    return {
+      supplyChain: this.config.supplyChain,
+      baseDir: this.baseDir,
+      stateDir: this.stateDir,
+      log: this.log,
+    };
   }
 
   /** The policy guard, with its approval flow (calls a policy holds wait for a human there). */
@@ -397,9 +449,17 @@ export class Rampart {
   /** A hot-reloaded policy set is a `config_changed` audit event (digests of the new and the previous set). */
   private async recordPolicyChange(digest: string, previous: string, count: number): Promise<void> {
     try {
+      const version = this.changes.recordReload(this.policies?.files ?? new Map())?.seq;
       await this.audit?.append({
         decision: 'config_changed',
-        detail: { policy: { sha256: digest, previousSha256: previous, policies: count } },
+        detail: {
+          policy: {
+            sha256: digest,
+            previousSha256: previous,
+            policies: count,
+            ...(version ? { version } : {}),
+          },
+        },
       });
     } catch (err) {
       this.log.error('recording the policy change failed', { error: String(err) });
@@ -457,7 +517,9 @@ export class Rampart {
     this.ingress.closeAllConnections();
     this.revocations?.close();
     this.policies?.close();
+    this.integrity.close();
     this.metricsServer?.close();
+    await this.reviews?.stop();
     await this.closeRecording();
     this.store.close();
     this.log.info('rampart stopped');
@@ -467,7 +529,7 @@ export class Rampart {
    * A start with a configuration other than the last one is a `config_changed` audit event (its digest and the
    * previous one; the configuration holds references to secrets, never secrets).
    */
-  private async recordConfigChange(): Promise<void> {
+  private async recordConfigChange(version: number | undefined): Promise<void> {
     if (!this.audit) return;
     const digest = sha256Hex(canonicalJsonLenient(this.config).text);
     const previous = this.store.meta(CONFIG_DIGEST);
@@ -477,6 +539,7 @@ export class Rampart {
       detail: {
         sha256: digest,
         previousSha256: previous ?? null,
+        ...(version === undefined ? {} : { version }),
         servers: this.config.servers.map((s) => s.name),
         authenticated: this.config.auth !== undefined,
         payloads: this.config.audit.payloads,
@@ -487,6 +550,7 @@ export class Rampart {
 
   /** Closes tracing, alerting, the audit log (sealing it with a final checkpoint) and then its sinks. */
   private async closeRecording(): Promise<void> {
+    this.changes.close();
     await this.tracing.shutdown().catch(() => undefined);
     await this.alerts.close().catch(() => undefined);
     await this.audit

@@ -7,6 +7,10 @@
 //   GET  /approvals/{id}         one request
 //   POST /approvals/{id}/approve body (optional) {"reason": "..."}
 //   POST /approvals/{id}/deny    body (optional) {"reason": "..."}
+//   GET  /integrity/changes                  definition changes held for review (`?all=1`: every change)
+//   GET  /integrity/changes/{id}             one change with its per-field diff
+//   POST /integrity/changes/{id}/approve     body {"reason": "..."} (required: it is audited)
+//   POST /integrity/changes/{id}/reject      body {"reason": "..."}
 //
 // Answers are JSON; errors are {"error": {"code", "message"}} with the stable codes of src/errors.ts.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -19,6 +23,9 @@ import type { Principal } from '../auth/principal.ts';
 import { RampartError, toRampartError } from '../errors.ts';
 import { parseJsonBody, readBody } from '../ingress/body.ts';
 import { header } from '../ingress/headers.ts';
+import { fieldDiff } from '../integrity/field-diff.ts';
+import type { PinChange } from '../integrity/pin-store.ts';
+import type { Quarantine } from '../integrity/quarantine.ts';
 import type { Logger } from '../monitor/logger.ts';
 import type { ApprovalBroker } from '../policy/approvals/approval-broker.ts';
 import { approvalView } from '../policy/approvals/approval-view.ts';
@@ -36,7 +43,10 @@ export interface AdminServerOptions {
   readonly authenticator: Authenticator;
   /** Scope every admin token must carry (`admin.requiredScope`). */
   readonly requiredScope: string;
-  readonly broker: ApprovalBroker;
+  /** Calls held for approval; absent without `policy`, and then its routes answer 404. */
+  readonly broker: ApprovalBroker | undefined;
+  /** The integrity quarantine, whose held definition changes approvers review here. */
+  readonly integrity?: Quarantine | undefined;
   readonly log: Logger;
 }
 
@@ -93,9 +103,13 @@ async function handle(options: AdminServerOptions, req: IncomingMessage, res: Se
   if (!principal) return;
   const url = new URL(req.url ?? '/', 'http://admin.invalid');
   const parts = url.pathname.split('/');
+  if (parts[1] === 'integrity' && parts[2] === 'changes' && options.integrity) {
+    await handleIntegrity(options.integrity, parts.slice(2), url, req, res, principal);
+    return;
+  }
   // ['', 'approvals'] or ['', 'approvals', id] or ['', 'approvals', id, action]
-  if (parts[1] !== 'approvals' || parts.length > 4 || parts[0] !== '') throw notFound();
   const { broker } = options;
+  if (parts[1] !== 'approvals' || parts.length > 4 || parts[0] !== '' || !broker) throw notFound();
   if (parts.length === 2) {
     allow(req, 'GET');
     const all = url.searchParams.get('all');
@@ -141,6 +155,47 @@ async function handle(options: AdminServerOptions, req: IncomingMessage, res: Se
   }
   options.log.info('approval decided', { id, approved: action === 'approve', approver, channel: 'admin' });
   sendJson(res, 200, { approval: approvalView(result.record, broker.now()) });
+}
+
+/** `/integrity/changes[/{id}[/approve|reject]]`: the approver is the authenticated principal. */
+async function handleIntegrity(
+  quarantine: Quarantine,
+  parts: readonly string[],
+  url: URL,
+  req: IncomingMessage,
+  res: ServerResponse,
+  principal: Principal,
+): Promise<void> {
+  const view = (c: PinChange) => ({ ...c, firstSeen: iso(c.firstSeen), lastSeen: iso(c.lastSeen) });
+  if (parts.length === 1) {
+    allow(req, 'GET');
+    const all = url.searchParams.get('all');
+    const changes = quarantine.store.changes(all === '1' || all === 'true' ? 'all' : 'pending');
+    sendJson(res, 200, { changes: changes.map(view) });
+    return;
+  }
+  const id = parts[1]!;
+  const change = ID_PATTERN.test(id) ? quarantine.store.change(id) : undefined;
+  if (!change) throw new RampartError('RAMPART_PIN_CHANGE_NOT_FOUND');
+  if (parts.length === 2) {
+    allow(req, 'GET');
+    const fields = fieldDiff(change.oldDefinition, change.newDefinition);
+    sendJson(res, 200, { change: { ...view(change), fields } });
+    return;
+  }
+  const action = parts[2];
+  if (parts.length > 3 || (action !== 'approve' && action !== 'reject')) throw notFound();
+  allow(req, 'POST');
+  const reason = await readReason(req);
+  if (!reason) throw new RampartError('RAMPART_INVALID_PARAMS', 'A reason is required: it is audited.');
+  const by = `admin:${principal.issuer}|${principal.subject}`;
+  const decided =
+    action === 'approve' ? quarantine.approve(id, by, reason) : quarantine.reject(id, by, reason);
+  sendJson(res, 200, { change: view(decided) });
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
 }
 
 /** The verified principal holding the admin scope, or undefined once a 401/403 has been sent. */

@@ -6,10 +6,15 @@ import { writeStarterConfig } from '../config/starter.ts';
 import { alertsCommand } from './alerts.ts';
 import { approvalsCommand } from './approvals.ts';
 import { auditCommand } from './audit.ts';
+import { configCommand } from './config-versions.ts';
+import { manifestCommand } from './manifest.ts';
 import { policyCommand } from './policy.ts';
+import { reviewCommand } from './review.ts';
 import { revoke } from './revoke.ts';
 import { serve } from './serve.ts';
+import { serverCommand } from './server-add.ts';
 import { stdio } from './stdio.ts';
+import { toolsCommand } from './tools.ts';
 
 const USAGE = `Usage: rampart <command> [options]
 
@@ -28,6 +33,16 @@ Commands:
                              list the anomaly alerts recorded in the audit log, newest first
   approvals list|approve|deny [ID] [--config FILE] [--json] [--all] [--reason TEXT] [--approver NAME]
                              list the calls held for human approval, or approve or deny one
+  config history|diff|rollback|propose|approve|reject [N] [--config FILE]
+                             configuration versions: history, diffs, rollback, the two-person rule
+  review [history|show ID] [--config FILE] [--unused-days N] [--approval-age-days M] [--json] [--patch FILE]
+                             review permissions: unused grants, uncalled tools, old approvals (exit 1 on findings)
+  tools pending|diff|approve|reject|pins [--config FILE]
+                             review tool, prompt and server changes held by the integrity quarantine
+  manifest build|sign|verify|keygen
+                             build, sign (Ed25519) or verify (Ed25519 or Sigstore) a server's signed tool manifest
+  server add npm:<name>@<version> [--config FILE] [--name NAME] [--bin BIN]
+                             verify and cache an npm package, and add it as a pinned \`package\` server
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -36,6 +51,11 @@ async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'alerts') return alertsCommand(argv.slice(1));
   if (argv[0] === 'policy') return policyCommand(argv.slice(1));
   if (argv[0] === 'approvals') return approvalsCommand(argv.slice(1));
+  if (argv[0] === 'config') return configCommand(argv.slice(1));
+  if (argv[0] === 'review') return reviewCommand(argv.slice(1));
+  if (argv[0] === 'tools') return toolsCommand(argv.slice(1));
+  if (argv[0] === 'manifest') return manifestCommand(argv.slice(1));
+  if (argv[0] === 'server') return serverCommand(argv.slice(1));
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,

@@ -28,10 +28,10 @@ export async function serve(configPath: string | undefined): Promise<number> {
     return 2;
   }
   const log = createLogger(config.log.level);
-  const rampart = new Rampart(config, { baseDir, log });
+  const rampart = new Rampart(config, { baseDir, log, configFile: configPath });
   const url = await rampart.start();
   const servers = config.servers
-    .map((s) => `    - ${s.name} (${isStdioServer(s) ? `stdio: ${s.command}` : s.url})`)
+    .map((s) => `    - ${s.name} (${isStdioServer(s) ? `stdio: ${s.command ?? s.package}` : s.url})`)
     .join('\n');
   process.stdout.write(
     [

@@ -12,6 +12,7 @@ export async function stdio(configPath: string): Promise<number> {
     baseDir: path.dirname(path.resolve(configPath)),
     log,
     listen: false,
+    configFile: configPath,
   });
   await rampart.start();
   const ingress = new StdioIngress(

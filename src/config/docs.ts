@@ -117,7 +117,10 @@ function visit(node: SchemaNode, path: string, out: Section[], seen: Set<string>
 function variantName(variant: SchemaNode): string | undefined {
   const tag = Object.entries(variant.properties ?? {}).find(([, child]) => child.const !== undefined);
   if (tag) return `${tag[0]}: \`${String(tag[1].const)}\``;
-  const selector = variant.required?.find((key) => key in VARIANT_NAMES);
+  // A stdio server's `command` is optional (it may give `package` instead) but still names the variant.
+  const selector =
+    variant.required?.find((key) => key in VARIANT_NAMES) ??
+    Object.keys(variant.properties ?? {}).find((key) => key in VARIANT_NAMES);
   if (selector !== undefined) return `${VARIANT_NAMES[selector]} (\`${selector}\`)`;
   const only = Object.keys(variant.properties ?? {});
   return only.length === 1 ? `\`${only[0]}\`` : undefined;

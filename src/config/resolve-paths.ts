@@ -3,7 +3,10 @@ import { isAbsolute, resolve } from 'node:path';
 import type { RampartConfig } from './schema.ts';
 import { isStdioServer } from './schema.ts';
 
-/** Makes `stateDir`, policy files and each stdio server's `cwd` absolute against the config file's directory. */
+/**
+ * Makes `stateDir`, policy files, each stdio server's `cwd` and each HTTP server's `tls.ca` absolute against the
+ * config file's directory.
+ */
 export function resolveConfigPaths(config: RampartConfig, configDir: string): RampartConfig {
   return {
     ...config,
@@ -13,7 +16,11 @@ export function resolveConfigPaths(config: RampartConfig, configDir: string): Ra
       : {}),
     servers: config.servers.map((server) =>
       // A missing cwd means "the config file's directory"; filling it in here keeps that rule in one place.
-      isStdioServer(server) ? { ...server, cwd: resolveAgainst(configDir, server.cwd ?? '.') } : server,
+      isStdioServer(server)
+        ? { ...server, cwd: resolveAgainst(configDir, server.cwd ?? '.') }
+        : server.tls?.ca !== undefined
+          ? { ...server, tls: { ...server.tls, ca: resolveAgainst(configDir, server.tls.ca) } }
+          : server,
     ),
   };
 }

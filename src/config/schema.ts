@@ -5,8 +5,14 @@ import { adminSchema } from './admin-schema.ts';
 import { alertsSchema } from './alerts-schema.ts';
 import { auditSchema, tracingSchema } from './audit-schema.ts';
 import { authSchema, tlsSchema, upstreamCredentialSchema } from './auth-schema.ts';
+import { changeControlSchema } from './change-control-schema.ts';
+import { integrityModeSchema, integritySchema } from './integrity-schema.ts';
+import { manifestSchema } from './manifest-schema.ts';
 import { policySchema } from './policy-schema.ts';
 import { rateLimitsSchema } from './rate-limits-schema.ts';
+import { reviewSchema } from './review-schema.ts';
+import { allowInsecureHttpSchema, checkTransportSecurity, serverTlsSchema } from './server-tls-schema.ts';
+import { checkCommandOrPackage, packageServerFields, supplyChainSchema } from './supply-chain-schema.ts';
 
 const serverName = z
   .string()
@@ -75,6 +81,10 @@ const common = {
       'Protocol era spoken to this upstream: `auto` probes once (modern `server/discover`, else `initialize`) and caches the verdict; `legacy` = 2025-11-25 sessions; `modern` = 2026-07-28 stateless.',
     ),
   timeouts: timeouts.default({ requestMs: 60_000, maxTotalMs: 600_000, connectMs: 30_000 }),
+  integrity: integrityModeSchema
+    .optional()
+    .describe("This server's quarantine mode; defaults to `integrity.mode`."),
+  manifest: manifestSchema.optional(),
 };
 
 const stdioServer = z
@@ -83,7 +93,11 @@ const stdioServer = z
     command: z
       .string()
       .min(1)
-      .describe('Executable to start (admin-configured only; clients can never choose it).'),
+      .optional()
+      .describe(
+        'Executable to start (admin-configured only; clients can never choose it). Or give `package`.',
+      ),
+    ...packageServerFields,
     args: z.array(z.string()).default([]).describe('Arguments passed to the command.'),
     cwd: z
       .string()
@@ -97,6 +111,7 @@ const stdioServer = z
       ),
     restart: restart.default({ initialDelayMs: 250, maxDelayMs: 30_000, resetAfterMs: 60_000 }),
   })
+  .superRefine(checkCommandOrPackage)
   .describe('An upstream started as a supervised child process speaking MCP over stdio.');
 
 const httpServer = z
@@ -112,7 +127,10 @@ const httpServer = z
       .record(z.string(), z.string())
       .default({})
       .describe("Extra headers sent to this upstream (never the client's Authorization header)."),
+    tls: serverTlsSchema.optional(),
+    allowInsecureHttp: allowInsecureHttpSchema,
   })
+  .superRefine(checkTransportSecurity)
   .describe('An upstream reached over HTTP.');
 
 export const serverSchema = z.union([stdioServer, httpServer]);
@@ -228,6 +246,7 @@ export const configSchema = z
     auth: authSchema.optional(),
     policy: policySchema.optional(),
     rateLimits: rateLimitsSchema.default([]),
+    integrity: integritySchema.default({ mode: 'enforce', recheckMs: 300_000, pollMs: 1000 }),
     tls: tlsSchema.optional(),
     log: log.default({ level: 'info' }),
     audit: auditSchema.default({
@@ -241,6 +260,9 @@ export const configSchema = z
     tracing: tracingSchema.optional(),
     admin: adminSchema.optional(),
     alerts: alertsSchema.prefault({}),
+    changeControl: changeControlSchema.prefault({}),
+    review: reviewSchema.prefault({}),
+    supplyChain: supplyChainSchema.prefault({}),
     metrics: z
       .strictObject({
         host: z.string().default('127.0.0.1').describe('Address of the metrics listener (keep it internal).'),
@@ -266,5 +288,13 @@ export type HttpServerConfig = z.infer<typeof httpServer>;
 
 /** True when the server entry describes a child process rather than a URL. */
 export function isStdioServer(server: ServerConfig): server is StdioServerConfig {
-  return 'command' in server;
+  return 'command' in server || 'package' in server;
+}
+
+/** A stdio server that runs a verified npm package (`package`) instead of a command. */
+export type PackageServerConfig = StdioServerConfig & { package: string; packageIntegrity: string };
+
+/** True when the server entry names an npm package to fetch, verify and run (src/integrity/provenance). */
+export function isPackageServer(server: ServerConfig): server is PackageServerConfig {
+  return isStdioServer(server) && server.package !== undefined;
 }

@@ -10,7 +10,7 @@ export interface ConfigProblem {
 }
 
 // The server union is told apart by which of these keys an entry has; naming them beats zod's "Invalid input".
-const SERVER_VARIANT_KEYS = ['command', 'url'] as const;
+const SERVER_VARIANT_KEYS = ['command', 'package', 'url'] as const;
 
 /** One problem per offending key; `input` is the parsed YAML the issues were raised against. */
 export function problemsFromZodIssues(issues: readonly ZodIssue[], input: unknown): ConfigProblem[] {
@@ -38,10 +38,15 @@ function problemsFromUnion(issue: ZodIssue & { code: 'invalid_union' }, path: Ke
   if (isRecord(value)) {
     const present = SERVER_VARIANT_KEYS.filter((key) => Object.hasOwn(value, key));
     if (present.length === 0) {
-      return [{ path, message: 'a server needs either `command` (stdio server) or `url` (HTTP server)' }];
+      return [
+        {
+          path,
+          message: 'a server needs either `command` or `package` (stdio server) or `url` (HTTP server)',
+        },
+      ];
     }
-    if (present.length > 1) {
-      return [{ path, message: 'a server has either `command` (stdio) or `url` (HTTP), not both' }];
+    if (present.includes('url') && present.length > 1) {
+      return [{ path, message: 'a server has either `command`/`package` (stdio) or `url` (HTTP), not both' }];
     }
   }
   const branch = chooseBranch(issue.errors, value);

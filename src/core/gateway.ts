@@ -350,6 +350,16 @@ export class Gateway implements UpstreamListener {
     this.announceLists(upstream);
   }
 
+  /** First-use pinning of TLS keys: a key other than the approved one is held for review before any request. */
+  tlsKeyAllowed(upstream: Upstream, spki: string): boolean {
+    return this.integrity ? this.integrity.tlsKeyAllowed(upstream, spki) : true;
+  }
+
+  /** A new pooled connection presented another TLS key: the server's identity is reviewed again at once. */
+  onTlsKeyChanged(upstream: Upstream): void {
+    if (this.integrity) void this.integrityDecided(upstream);
+  }
+
   onNotification(
     upstream: Upstream,
     notification: JsonRpcNotification,

@@ -8,8 +8,18 @@
 // server no longer matches.
 import { RampartError } from '../errors.ts';
 import { type FieldChange, fieldDiff } from './field-diff.ts';
+import { compareWithManifest } from './manifest/compare.ts';
+import type { Manifest } from './manifest/format.ts';
 import type { ApprovedPin, PinChange, PinStore } from './pin-store.ts';
-import { identityDefinition, type Pin, type PinKind, pinOf, type ServerIdentity, setHash } from './pins.ts';
+import {
+  identityDefinition,
+  type Pin,
+  type PinKind,
+  pinOf,
+  type ServedDefinitions,
+  type ServerIdentity,
+  setHash,
+} from './pins.ts';
 
 export type IntegrityMode = 'enforce' | 'tofu' | 'monitor';
 
@@ -37,6 +47,11 @@ export type IntegrityEvent =
       readonly reason: string;
     };
 
+/** A server's signed manifest as verified at start (or the reason it could not be). */
+export type ManifestState =
+  | { readonly ok: true; readonly manifest: Manifest; readonly signer: string }
+  | { readonly ok: false; readonly code: string; readonly reason: string };
+
 export interface QuarantineOptions {
   readonly store: PinStore;
   readonly modeOf: (server: string) => IntegrityMode;
@@ -46,6 +61,8 @@ export interface QuarantineOptions {
   readonly onEvent: (event: IntegrityEvent) => void;
   /** Told which servers' approved state changed (a decision here or in another process), to refresh their lists. */
   readonly onDecided: (servers: ReadonlySet<string>) => void;
+  /** The verified manifest of a server that is configured with one; what it serves must match it exactly. */
+  readonly manifestOf?: (server: string) => ManifestState | undefined;
 }
 
 /** Why a definition is held back, as the gateway refuses a call to it. */
@@ -66,6 +83,8 @@ export class Quarantine {
   private approved = new Map<string, Map<PinKind, Map<string, ApprovedPin>>>();
   private readonly held = new Map<string, Map<PinKind, Map<string, Held>>>();
   private readonly blocks = new Map<string, Map<string, Block>>();
+  /** server -> kind -> how what it serves differs from its signed manifest. */
+  private readonly manifestMismatches = new Map<string, Map<PinKind, string>>();
   private revision = -1;
   private timer: NodeJS.Timeout | undefined;
 
@@ -92,6 +111,7 @@ export class Quarantine {
     const served = setHash(pins);
     const now = this.options.now();
     const store = this.options.store;
+    this.checkManifest(server, kind, definitions, pins, now);
     if (mode === 'tofu' && !store.seen(server, kind)) {
       this.trustOnFirstUse(server, kind, pins, served, now);
       return this.serverVisible(server, mode) ? [...definitions] : [];
@@ -179,9 +199,27 @@ export class Quarantine {
     } else this.setBlock(server, 'identity', undefined);
   }
 
+  /**
+   * Whether a new TLS connection may use `spki`: yes before any key is pinned (the first one is reviewed with the
+   * server's identity) and for the approved key; another key is recorded as an identity change and refused until
+   * approved (monitor mode records it and lets it through).
+   */
+  tlsKeyAllowed(server: string, spki: string): boolean {
+    const pinned = this.approvedOf(server, 'identity').get('')?.definition as
+      | { name?: string; spki?: string }
+      | undefined;
+    if (pinned?.spki === undefined || pinned.spki === spki) return true;
+    this.reviewIdentity(server, { name: pinned.name ?? '', spki });
+    return this.options.modeOf(server) === 'monitor';
+  }
+
   /** Reviews the server's instructions; true when they may be shown to clients. */
   reviewInstructions(server: string, instructions: string | undefined): boolean {
-    if (instructions === undefined) return true;
+    if (instructions === undefined) {
+      // Nothing to pin, but a manifest that signed instructions must still see that none are served.
+      this.checkManifest(server, 'instructions', [], [], this.options.now());
+      return true;
+    }
     return this.review(server, 'instructions', [instructions]).length > 0;
   }
 
@@ -335,6 +373,71 @@ export class Quarantine {
     this.options.onEvent({ action: 'pinned', server, kind, keys, by: 'tofu', setSha256: served });
   }
 
+  /**
+   * Compares one kind of what the server serves with its signed manifest: any difference holds back the whole
+   * server (RAMPART_SERVER_MANIFEST_MISMATCH); definitions that match are pinned as approved by the signer, so a
+   * signed release needs no click. The identity is pinned that way only without a TLS key (the manifest cannot
+   * vouch for a key).
+   */
+  private checkManifest(
+    server: string,
+    kind: PinKind,
+    definitions: readonly unknown[],
+    pins: readonly Pin[],
+    now: number,
+  ): void {
+    const state = this.options.manifestOf?.(server);
+    if (!state) return;
+    if (!state.ok) {
+      this.setBlock(server, 'manifest', {
+        code: 'RAMPART_SERVER_MANIFEST_MISMATCH',
+        reason: `its signed manifest could not be verified (${state.code}: ${state.reason})`,
+      });
+      return;
+    }
+    const differences = compareWithManifest(state.manifest, servedAs(kind, definitions)).filter(
+      (d) => d.kind === kind,
+    );
+    const mismatches = entry(this.manifestMismatches, server);
+    if (differences.length > 0) {
+      mismatches.set(
+        kind,
+        differences.map((d) => `${d.kind}${d.key ? ` ${d.key}` : ''} ${d.what}`).join(', '),
+      );
+    } else mismatches.delete(kind);
+    this.setBlock(
+      server,
+      'manifest',
+      mismatches.size > 0
+        ? {
+            code: 'RAMPART_SERVER_MANIFEST_MISMATCH',
+            reason: `it serves what its signed manifest does not: ${[...mismatches.values()].join('; ').slice(0, 500)}`,
+          }
+        : undefined,
+    );
+    if (differences.length > 0) return;
+    const approved = this.approvedOf(server, kind);
+    let pinned = false;
+    for (const pin of pins) {
+      if (approved.get(pin.key)?.sha256 === pin.sha256) continue;
+      if (kind === 'identity' && (pin.definition as { spki?: string }).spki !== undefined) continue;
+      this.options.store.pin(
+        {
+          server,
+          kind,
+          key: pin.key,
+          sha256: pin.sha256,
+          definition: pin.definition,
+          approvedBy: `manifest:${state.signer}`,
+          reason: 'matches the signed manifest',
+        },
+        now,
+      );
+      pinned = true;
+    }
+    if (pinned) this.reload();
+  }
+
   private serverVisible(server: string, mode: IntegrityMode): boolean {
     return mode === 'monitor' || (this.blocks.get(server)?.size ?? 0) === 0;
   }
@@ -350,6 +453,18 @@ export class Quarantine {
   private setHeld(server: string, kind: PinKind, held: Map<string, Held>): void {
     entry(this.held, server).set(kind, held);
   }
+}
+
+/** One kind of definition as a manifest comparison takes it (the other kinds empty, and filtered out after). */
+function servedAs(kind: PinKind, definitions: readonly unknown[]): ServedDefinitions {
+  const items = definitions as Record<string, unknown>[];
+  return {
+    tools: kind === 'tool' ? items : [],
+    prompts: kind === 'prompt' ? items : [],
+    resourceTemplates: kind === 'resourceTemplate' ? items : [],
+    instructions: kind === 'instructions' ? (definitions[0] as string | undefined) : undefined,
+    identity: kind === 'identity' ? (definitions[0] as ServerIdentity | undefined) : undefined,
+  };
 }
 
 /** The map under `key`, created empty on first use. */

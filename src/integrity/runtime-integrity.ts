@@ -9,9 +9,10 @@ import { RULE_IDS } from '../monitor/anomaly/alert.ts';
 import type { Logger } from '../monitor/logger.ts';
 import { renderFieldDiff } from './field-diff.ts';
 import { GatewayIntegrity } from './gateway-integrity.ts';
+import { loadVerifiedManifest } from './manifest/load.ts';
 import type { PinChange } from './pin-store.ts';
 import { PinStore } from './pin-store.ts';
-import { type IntegrityEvent, type IntegrityMode, Quarantine } from './quarantine.ts';
+import { type IntegrityEvent, type IntegrityMode, type ManifestState, Quarantine } from './quarantine.ts';
 
 /** The diff text an audit event keeps: enough to see what changed, bounded so a huge schema cannot bloat the log. */
 const MAX_DIFF_CHARS = 4000;
@@ -19,6 +20,8 @@ const MAX_DIFF_CHARS = 4000;
 export interface IntegrityDeps {
   readonly config: RampartConfig;
   readonly stateDir: string;
+  /** The config file's directory (manifest, key and bundle paths are relative to it). */
+  readonly baseDir: string;
   readonly gateway: Gateway;
   readonly audit: () => AuditLog | undefined;
   readonly alerts: AlertHub;
@@ -30,6 +33,8 @@ export class RuntimeIntegrity {
   readonly quarantine: Quarantine;
   private readonly deps: IntegrityDeps;
   private recheck: NodeJS.Timeout | undefined;
+  /** Verified signed manifests of the servers configured with one (checked at start and at every re-check). */
+  private readonly manifests = new Map<string, ManifestState>();
 
   constructor(deps: IntegrityDeps) {
     this.deps = deps;
@@ -42,6 +47,7 @@ export class RuntimeIntegrity {
       approvalsRequired: twoPersonRule(deps.config) ? 2 : 1,
       now: deps.now,
       onEvent: (event) => this.report(event),
+      manifestOf: (server) => this.manifests.get(server),
       onDecided: (servers) => {
         for (const upstream of deps.gateway.upstreams) {
           if (servers.has(upstream.name)) void deps.gateway.integrityDecided(upstream);
@@ -51,14 +57,44 @@ export class RuntimeIntegrity {
     deps.gateway.setIntegrity(new GatewayIntegrity(this.quarantine));
   }
 
-  /** Once the audit log is open: audits decisions made while no gateway ran, then polls and re-checks. */
-  start(): void {
+  /**
+   * Once the audit log is open and before upstreams start: verifies signed manifests, audits decisions made while
+   * no gateway ran, then polls for decisions and re-checks every server (manifests included: they expire).
+   */
+  async start(): Promise<void> {
+    await this.verifyManifests();
     this.quarantine.applyDecisions();
     this.quarantine.watch(this.deps.config.integrity.pollMs);
     this.recheck = setInterval(() => {
-      for (const upstream of this.deps.gateway.upstreams) void this.deps.gateway.refresh(upstream);
+      void this.verifyManifests().then(() => {
+        for (const upstream of this.deps.gateway.upstreams) void this.deps.gateway.integrityDecided(upstream);
+      });
     }, this.deps.config.integrity.recheckMs);
     this.recheck.unref();
+  }
+
+  private async verifyManifests(): Promise<void> {
+    for (const server of this.deps.config.servers) {
+      if (!server.manifest) continue;
+      const result = await loadVerifiedManifest(
+        server.manifest,
+        this.deps.baseDir,
+        new Date(this.deps.now()),
+      );
+      if (!result.ok) {
+        this.deps.log.error('signed manifest not verified: the server is held back', {
+          server: server.name,
+          code: result.code,
+          reason: result.reason,
+        });
+      }
+      this.manifests.set(
+        server.name,
+        result.ok
+          ? { ok: true, manifest: result.manifest, signer: result.signer }
+          : { ok: false, code: result.code, reason: result.reason },
+      );
+    }
   }
 
   close(): void {

@@ -1,7 +1,7 @@
 // The policy set in force: loaded from the config's .cedar files, re-validated against the tools' real input
 // schemas as upstreams list them, and hot-reloaded when a file changes (a set with an error is rejected and the
 // previous one stays in force). It turns a downstream request into the Cedar request the engine decides.
-import { type FSWatcher, watch } from 'node:fs';
+import { type FSWatcher, readFileSync, watch } from 'node:fs';
 import path from 'node:path';
 import type { Principal } from '../auth/principal.ts';
 import type { PolicyConfig } from '../config/policy-schema.ts';
@@ -21,7 +21,13 @@ import {
   toolEntity,
 } from './entities.ts';
 import type { PolicyAction } from './mcp-schema.ts';
-import { formatProblem, loadPolicyFiles, PolicyLoadError, type PolicySetSource } from './policy-files.ts';
+import {
+  formatProblem,
+  loadPolicyFiles,
+  PolicyLoadError,
+  type PolicyProblem,
+  type PolicySetSource,
+} from './policy-files.ts';
 
 export interface PolicyServiceOptions {
   readonly log: Logger;
@@ -32,6 +38,11 @@ export interface PolicyServiceOptions {
   readonly qualifyIds?: boolean;
   /** A changed set was rejected; the previous one stays. */
   readonly onRejected?: (error: PolicyLoadError) => void;
+  /**
+   * Asked about the exact bytes of every valid set before it is used (change control's two-person rule): a
+   * problem rejects the set like an invalid file.
+   */
+  readonly accept?: (files: ReadonlyMap<string, Buffer>) => PolicyProblem | undefined;
 }
 
 /** What a decision is about: a routed item, a list (Catalog) or a server (its server-to-client requests). */
@@ -56,6 +67,8 @@ export type SessionLabels = (call: DownstreamCall) => readonly string[];
 
 export class PolicyService {
   private current: PolicyEngine;
+  /** The bytes of the files the set in force was loaded from (file as configured to bytes). */
+  private currentFiles: ReadonlyMap<string, Buffer>;
   private readonly config: PolicyConfig;
   private readonly options: PolicyServiceOptions;
   private readonly watchers: FSWatcher[] = [];
@@ -72,7 +85,9 @@ export class PolicyService {
   constructor(config: PolicyConfig, options: PolicyServiceOptions) {
     this.config = config;
     this.options = options;
-    this.current = new PolicyEngine(this.load());
+    const loaded = this.load();
+    this.current = new PolicyEngine(loaded.source);
+    this.currentFiles = loaded.files;
     this.logWarnings(this.current.source);
   }
 
@@ -80,11 +95,17 @@ export class PolicyService {
     return this.current;
   }
 
+  /** The bytes of the policy files in force (change control records exactly these). */
+  get files(): ReadonlyMap<string, Buffer> {
+    return this.currentFiles;
+  }
+
   /** Re-reads and re-validates the files; swaps the set in only when it has no error. */
   reload(): boolean {
     let next: PolicySetSource;
+    let nextFiles: ReadonlyMap<string, Buffer>;
     try {
-      next = this.load();
+      ({ source: next, files: nextFiles } = this.load());
     } catch (err) {
       if (!(err instanceof PolicyLoadError)) throw err;
       this.options.log.error('policy files rejected; the previous policies stay in force', {
@@ -98,6 +119,7 @@ export class PolicyService {
     this.logWarnings(next);
     if (next.digest === previous.digest) return true;
     this.current = new PolicyEngine(next);
+    this.currentFiles = nextFiles;
     this.options.log.info('policies reloaded', { policies: next.policies.length, sha256: next.digest });
     this.options.onReload?.(next, previous);
     for (const listener of this.changeListeners) listener(true);
@@ -310,11 +332,30 @@ export class PolicyService {
     return { labels: [...new Set([...this.labelsOf(server), ...own])], risk: 0 };
   }
 
-  private load(): PolicySetSource {
-    return loadPolicyFiles(this.config.files, {
+  /** Reads each file once, so the bytes validated are the bytes `accept` judges and change control records. */
+  private load(): { source: PolicySetSource; files: ReadonlyMap<string, Buffer> } {
+    const read = new Map<string, Buffer | Error>();
+    for (const file of this.config.files) {
+      try {
+        read.set(file, readFileSync(file));
+      } catch (err) {
+        read.set(file, err as Error);
+      }
+    }
+    const source = loadPolicyFiles(this.config.files, {
       argumentsType: this.argumentTypes.tools,
       promptArgumentsType: this.argumentTypes.prompts,
+      read: (file) => {
+        const bytes = read.get(file);
+        if (!(bytes instanceof Buffer)) throw bytes;
+        return bytes.toString('utf8');
+      },
     });
+    // A file that could not be read made loadPolicyFiles throw: every entry is bytes now.
+    const files = read as Map<string, Buffer>;
+    const refused = this.options.accept?.(files);
+    if (refused) throw new PolicyLoadError([refused]);
+    return { source, files };
   }
 
   private logWarnings(source: PolicySetSource): void {

@@ -19,6 +19,7 @@ import {
   MAX_AUTH_RETRIES,
   type SendOptions,
 } from './credentials/provider.ts';
+import { type IdentityOptions, identityConnector } from './identity-connector.ts';
 import { parseJsonOrUndefined, readCapped } from './response-body.ts';
 import { createSseParser } from './sse-parser.ts';
 import type { MessageTransport, TransportHandlers } from './transport.ts';
@@ -39,6 +40,8 @@ export interface HttpTransportOptions {
   headers: Record<string, string>;
   log: Logger;
   credentials?: CredentialProvider | undefined;
+  /** Checks every new connection (TLS pins, CA, loopback-only http) and records the key it presented. */
+  identity?: IdentityOptions | undefined;
 }
 
 export class StreamableHttpTransport implements MessageTransport {
@@ -53,7 +56,21 @@ export class StreamableHttpTransport implements MessageTransport {
 
   constructor(options: HttpTransportOptions) {
     this.options = options;
-    this.agent = new Agent({ keepAliveTimeout: 30_000, connections: 64 });
+    this.agent = new Agent({
+      keepAliveTimeout: 30_000,
+      connections: 64,
+      ...(options.identity ? { connect: identityConnector(options.identity) } : {}),
+    });
+  }
+
+  /** The SPKI pin (base64) of the TLS key the upstream's latest connection presented; undefined for http. */
+  get peerSpki(): string | undefined {
+    return this.options.identity?.tracker.current;
+  }
+
+  /** True once a connection presented a different key than the first one seen. */
+  get identityChanged(): boolean {
+    return this.options.identity?.tracker.changed ?? false;
   }
 
   async start(handlers: TransportHandlers): Promise<void> {

@@ -5,6 +5,7 @@ import { isObject, type JsonRpcMessage } from '../core/jsonrpc.ts';
 import { RampartError } from '../errors.ts';
 import type { Logger } from '../monitor/logger.ts';
 import type { SendOptions } from './credentials/provider.ts';
+import { type IdentityOptions, identityConnector } from './identity-connector.ts';
 import { createSseParser } from './sse-parser.ts';
 import type { MessageTransport, TransportHandlers } from './transport.ts';
 
@@ -12,16 +13,39 @@ export class LegacySseTransport implements MessageTransport {
   private readonly url: string;
   private readonly headers: Record<string, string>;
   private readonly log: Logger;
-  private readonly agent = new Agent({ keepAliveTimeout: 30_000, connections: 16 });
+  private readonly agent: Agent;
+  private readonly identity: IdentityOptions | undefined;
   private readonly controller = new AbortController();
   private endpoint: string | undefined;
   private readonly connectMs: number;
 
-  constructor(url: string, headers: Record<string, string>, log: Logger, connectMs = 30_000) {
+  constructor(
+    url: string,
+    headers: Record<string, string>,
+    log: Logger,
+    connectMs = 30_000,
+    identity?: IdentityOptions,
+  ) {
+    this.identity = identity;
+    this.agent = new Agent({
+      keepAliveTimeout: 30_000,
+      connections: 16,
+      ...(identity ? { connect: identityConnector(identity) } : {}),
+    });
     this.connectMs = connectMs;
     this.url = url;
     this.headers = headers;
     this.log = log;
+  }
+
+  /** The SPKI pin (base64) of the TLS key the upstream's latest connection presented; undefined for http. */
+  get peerSpki(): string | undefined {
+    return this.identity?.tracker.current;
+  }
+
+  /** True once a connection presented a different key than the first one seen. */
+  get identityChanged(): boolean {
+    return this.identity?.tracker.changed ?? false;
   }
 
   async start(handlers: TransportHandlers): Promise<void> {
@@ -32,6 +56,7 @@ export class LegacySseTransport implements MessageTransport {
       dispatcher: this.agent,
       bodyTimeout: 0, // the event stream is long-lived and may be quiet for a long time
     }).catch((err: Error) => {
+      if (err instanceof RampartError) throw err;
       throw new RampartError('RAMPART_UPSTREAM_UNAVAILABLE', err.message);
     });
     if (res.statusCode !== 200) {

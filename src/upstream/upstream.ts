@@ -2,7 +2,8 @@
 // handshake, supervises the connection (restart with exponential backoff) and adapts each request to its era.
 import path from 'node:path';
 import type { ServerConfig } from '../config/schema.ts';
-import { isStdioServer } from '../config/schema.ts';
+import { isPackageServer, isStdioServer } from '../config/schema.ts';
+import { tofuEnabled } from '../config/server-tls-schema.ts';
 import {
   isObject,
   type JsonObject,
@@ -18,17 +19,24 @@ import {
   META_CLIENT_INFO,
   META_LOG_LEVEL,
   META_PROTOCOL_VERSION,
+  META_SERVER_INFO,
   META_SUBSCRIPTION_ID,
   MODERN_META_KEYS,
   MODERN_VERSION,
   RAMPART_INFO,
 } from '../core/protocol.ts';
 import { RampartError } from '../errors.ts';
+import type { CacheEntry } from '../integrity/provenance/package-cache.ts';
+import { packageCommand } from '../integrity/provenance/package-launch.ts';
+import type { PackageVerification } from '../integrity/provenance/types.ts';
+import { PIN_PREFIX } from '../integrity/spki.ts';
 import type { Logger } from '../monitor/logger.ts';
 import { type TraceHeaders, withTraceMeta } from '../monitor/traceparent.ts';
 import { type CredentialDeps, createCredentialProvider } from './credentials/index.ts';
 import type { CredentialContext, CredentialProvider } from './credentials/provider.ts';
 import { StreamableHttpTransport } from './http-transport.ts';
+import { identityFromConfig } from './identity-connector.ts';
+import { PeerKeyTracker } from './peer-key-tracker.ts';
 import { resolveCommand } from './resolve-command.ts';
 import { type OutgoingCall, RpcPeer } from './rpc-peer.ts';
 import { LegacySseTransport } from './sse-transport.ts';
@@ -58,6 +66,10 @@ export interface UpstreamListener {
     related: OutgoingCall | undefined,
   ): void;
   onConnected(upstream: Upstream): void;
+  /** A new connection presented a different TLS key than the one before it (see `Upstream.tlsSpki`). */
+  onTlsKeyChanged?(upstream: Upstream, previous: string, current: string): void;
+  /** Whether a new connection may use this TLS key (a key other than the approved one is held for review). */
+  tlsKeyAllowed?(upstream: Upstream, spki: string): boolean;
 }
 
 /** What the downstream request contributes to the upstream request (modern upstreams take it per request). */
@@ -90,6 +102,8 @@ export class Upstream {
   /** The stdio child's pid, for tests and supervision reports. */
   pid: number | undefined;
   restarts = 0;
+  /** A `package` server's verified npm package in the cache, set before start() (src/integrity/provenance). */
+  preparedPackage: CacheEntry | undefined;
 
   private readonly log: Logger;
   private readonly listener: UpstreamListener;
@@ -101,6 +115,10 @@ export class Upstream {
   private connectedAt = 0;
   private retryTimer: NodeJS.Timeout | undefined;
   private readonly credentials: CredentialProvider | undefined;
+  /** The TLS keys this upstream presented, across connections and reconnects (HTTP upstreams only). */
+  private readonly tlsKeys: PeerKeyTracker | undefined;
+  /** Why the last connect failed, when the upstream could not prove its identity: callers get it at once. */
+  private identityError: RampartError | undefined;
   /** Modern upstreams deliver change notifications only on a subscriptions/listen stream Rampart keeps open. */
   private listen: AbortController | undefined;
   private listenAck: { id: number | undefined; resolve: () => void } | undefined;
@@ -126,6 +144,35 @@ export class Upstream {
           ...credentialDeps,
           log: this.log,
         });
+    this.tlsKeys = isStdioServer(config)
+      ? undefined
+      : new PeerKeyTracker((previous, current) => {
+          const fields = { previous: `${PIN_PREFIX}${previous}`, spki: `${PIN_PREFIX}${current}` };
+          // Under first-use pinning a new key is an identity change; with explicit pins it is a planned rotation.
+          if (tofuEnabled(config.tls)) this.log.warn('upstream presented a new TLS key', fields);
+          else this.log.info('upstream presented another pinned TLS key', fields);
+          this.listener.onTlsKeyChanged?.(this, previous, current);
+        });
+  }
+
+  /** SPKI pin (base64 SHA-256) of the TLS key the latest connection presented; undefined before one, or for http. */
+  get tlsSpki(): string | undefined {
+    return this.tlsKeys?.current;
+  }
+
+  /** True once a connection presented a different TLS key than the first one seen (or the last `acceptTlsKey`). */
+  get identityChanged(): boolean {
+    return this.tlsKeys?.changed ?? false;
+  }
+
+  /** Makes the current TLS key the baseline for `identityChanged` (after an operator approved it). */
+  acceptTlsKey(): void {
+    this.tlsKeys?.rebase();
+  }
+
+  /** What verifying a `package` server's npm package established (signature, provenance, facts, findings). */
+  get packageProvenance(): PackageVerification | undefined {
+    return this.preparedPackage?.verification;
   }
 
   start(): void {
@@ -259,6 +306,8 @@ export class Upstream {
   whenReady(signal: AbortSignal): Promise<void> {
     if (this.status === 'ready') return Promise.resolve();
     if (this.status === 'closed') return Promise.reject(new RampartError('RAMPART_SHUTTING_DOWN'));
+    // Not an outage that waiting may cure: the server failed to prove its identity on the last attempt.
+    if (this.status === 'down' && this.identityError) return Promise.reject(this.identityError);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         cleanup();
@@ -271,7 +320,7 @@ export class Upstream {
       const wake = () => {
         cleanup();
         if (this.status === 'ready') resolve();
-        else reject(new RampartError('RAMPART_SHUTTING_DOWN'));
+        else reject(this.identityError ?? new RampartError('RAMPART_SHUTTING_DOWN'));
       };
       const cleanup = () => {
         clearTimeout(timer);
@@ -293,11 +342,22 @@ export class Upstream {
       }
       Object.assign(env, config.env);
       const cwd = path.resolve(this.baseDir, config.cwd ?? '.');
-      const resolved = resolveCommand(config.command, config.args, cwd);
+      const resolved = isPackageServer(config)
+        ? packageCommand(this.preparedPackage, config.args)
+        : resolveCommand(config.command!, config.args, cwd);
       return new StdioTransport({ ...resolved, cwd, env }, this.log);
     }
+    const identity = identityFromConfig(config, this.baseDir, this.tlsKeys!, this.log, (spki) =>
+      this.listener.tlsKeyAllowed ? this.listener.tlsKeyAllowed(this, spki) : true,
+    );
     if (config.transport === 'sse') {
-      return new LegacySseTransport(config.url, config.headers, this.log, config.timeouts.connectMs);
+      return new LegacySseTransport(
+        config.url,
+        config.headers,
+        this.log,
+        config.timeouts.connectMs,
+        identity,
+      );
     }
     return new StreamableHttpTransport({
       url: config.url,
@@ -305,6 +365,7 @@ export class Upstream {
       headers: config.headers,
       log: this.log,
       credentials: this.credentials,
+      identity,
     });
   }
 
@@ -335,6 +396,7 @@ export class Upstream {
         return;
       }
       this.status = 'ready';
+      this.identityError = undefined;
       this.connectedAt = Date.now();
       this.log.info('upstream connected', { era, protocolVersion: this.protocolVersion, pid: this.pid });
       for (const wake of this.waiters.splice(0)) wake();
@@ -344,6 +406,12 @@ export class Upstream {
       this.log.warn('upstream connect failed', { error: err instanceof Error ? err.message : String(err) });
       await this.peer?.close().catch(() => undefined);
       this.scheduleReconnect();
+      if (err instanceof RampartError && err.code === 'RAMPART_UPSTREAM_IDENTITY') {
+        this.identityError = err;
+        for (const wake of this.waiters.splice(0)) wake();
+      } else {
+        this.identityError = undefined;
+      }
     }
   }
 
@@ -402,7 +470,9 @@ export class Upstream {
   private applyDiscover(result: JsonObject): void {
     this.protocolVersion = MODERN_VERSION;
     this.capabilities = isObject(result['capabilities']) ? result['capabilities'] : {};
-    this.serverInfo = isObject(result['serverInfo']) ? result['serverInfo'] : undefined;
+    // 2026-07-28 carries serverInfo in every result's `_meta`; a discover result may also name it directly.
+    const meta = isObject(result['_meta']) ? result['_meta'][META_SERVER_INFO] : undefined;
+    this.serverInfo = isObject(result['serverInfo']) ? result['serverInfo'] : isObject(meta) ? meta : undefined;
     this.instructions = typeof result['instructions'] === 'string' ? result['instructions'] : undefined;
   }
 

@@ -39,6 +39,8 @@ async function main(): Promise<number> {
   const config = configSchema.parse({
     listen: { host: '127.0.0.1', port: 0 },
     stateDir,
+    // Each scenario's server is new and trusted on first use (the quarantine has its own tests).
+    integrity: { mode: 'tofu' },
     servers: [
       {
         name: 'conformance',

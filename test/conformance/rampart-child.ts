@@ -39,6 +39,8 @@ export async function startRampart(options: RampartChildOptions): Promise<Rampar
     ],
     limits: { shutdownGraceMs: 2_000 },
     log: { level: 'info' },
+    // The suite's fixture server is ours: trusted on first use (the quarantine has its own tests).
+    integrity: { mode: 'tofu' },
   };
   writeFileSync(configPath, `${JSON.stringify(config, null, 2)}\n`);
   let stdout = '';

@@ -113,3 +113,30 @@ export function makePki(dir?: string): Pki {
     },
   };
 }
+
+/**
+ * Another server certificate for 127.0.0.1 / localhost with a fresh key, issued by `issuer` (the trusted CA or
+ * the rogue one): the second key of a rotation, or a server nobody should trust.
+ */
+export function makeServerCert(pki: Pki, name: string, issuer: 'ca' | 'rogue-ca' = 'ca'): CertFiles {
+  return makeLeaf(
+    pki.dir,
+    issuer,
+    name,
+    'localhost',
+    `${LEAF}extendedKeyUsage=serverAuth\nsubjectAltName=DNS:localhost,IP:127.0.0.1\n`,
+  );
+}
+
+/**
+ * The SPKI pin of a certificate as the openssl CLI computes it (the HPKP / curl --pinnedpubkey recipe):
+ * `openssl x509 -pubkey -noout | openssl pkey -pubin -outform der | openssl dgst -sha256 -binary | base64`.
+ */
+export function opensslSpkiPin(certPath: string): string {
+  const run = (args: string[], input?: Buffer) =>
+    execFileSync('openssl', args, { input, stdio: ['pipe', 'pipe', 'pipe'] });
+  const publicKeyPem = run(['x509', '-pubkey', '-noout', '-in', certPath]);
+  const publicKeyDer = run(['pkey', '-pubin', '-outform', 'der'], publicKeyPem);
+  const digest = run(['dgst', '-sha256', '-binary'], publicKeyDer);
+  return run(['base64', '-A'], digest).toString('utf8').trim();
+}

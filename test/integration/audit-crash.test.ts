@@ -49,6 +49,7 @@ describe('audit under kill -9 of the gateway', () => {
         'stateDir: state',
         'log: { level: error }',
         'audit: { checkpoints: { every: 200, intervalMs: 200 } }',
+        'integrity: { mode: tofu }',
         'servers:',
         `  - { name: fx, command: ${JSON.stringify(NODE)}, args: [${JSON.stringify(FIXTURE)}, --transport, stdio] }`,
         '',

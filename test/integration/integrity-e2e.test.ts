@@ -33,7 +33,15 @@ const SEND_MAIL = {
   description: 'Sends an e-mail.',
   inputSchema: { type: 'object', properties: { to: { type: 'string' }, body: { type: 'string' } } },
 };
-const INITIAL = {
+interface Served {
+  serverInfo: { name: string; version: string };
+  instructions?: string;
+  tools: Record<string, unknown>[];
+  prompts: Record<string, unknown>[];
+  resourceTemplates: Record<string, unknown>[];
+}
+
+const INITIAL: Served = {
   serverInfo: { name: 'docs', version: '1.0.0' },
   instructions: 'Use read_doc to read documents.',
   tools: [READ_DOC, SEND_MAIL],
@@ -68,7 +76,7 @@ describe('integrity quarantine end to end', () => {
   let client: LegacyClient;
   let current = structuredClone(INITIAL);
 
-  const serve = (state: typeof INITIAL) => {
+  const serve = (state: Served) => {
     current = state;
     writeFileSync(`${stateFile}.tmp`, JSON.stringify(state));
     renameSync(`${stateFile}.tmp`, stateFile);
@@ -205,7 +213,7 @@ describe('integrity quarantine end to end', () => {
     title: string;
     key: string;
     change: 'changed' | 'added' | 'removed';
-    mutate: (state: typeof INITIAL) => void;
+    mutate: (state: Served) => void;
     field?: string;
   }[] = [
     {
