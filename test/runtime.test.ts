@@ -45,12 +45,12 @@ describe('runtime', () => {
     await client.result('tools/call', { name: 'fx__echo', arguments: { text: 'x' } });
     // Read while Rampart still runs: an answered call is already in the log.
     const events = (await auditEvents(path.dirname(gw.rampart.store.file))).filter(
-      (e) => e['decision'] !== 'config_changed',
+      (e) => e['decision'] !== 'config_changed' && e['decision'] !== 'pin_changed',
     );
     await client.request('tools/call', { name: 'fx__nope', arguments: {} });
     await gw.rampart.stop();
     const after = (await auditEvents(path.dirname(gw.rampart.store.file))).filter(
-      (e) => e['decision'] !== 'config_changed',
+      (e) => e['decision'] !== 'config_changed' && e['decision'] !== 'pin_changed',
     );
     const pick = (e: Record<string, unknown>) => ({
       server: e['server'],

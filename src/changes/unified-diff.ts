@@ -5,12 +5,22 @@ import { type DiffOp, diffLines } from './line-diff.ts';
 
 const CONTEXT = 3;
 
-/** `--- old` / `+++ new` headers and hunks; the empty string when the texts are equal. */
-export function unifiedDiff(oldText: string, newText: string, oldLabel: string, newLabel: string): string {
+/**
+ * `--- old` / `+++ new` headers and hunks; the empty string when the texts are equal. `exact` keeps every line
+ * byte for byte (a patch to apply: a CRLF line would not survive escaping) instead of escaping it for a reader.
+ */
+export function unifiedDiff(
+  oldText: string,
+  newText: string,
+  oldLabel: string,
+  newLabel: string,
+  options: { readonly exact?: boolean } = {},
+): string {
   if (oldText === newText) return '';
   const ops = diffLines(linesOf(oldText), linesOf(newText));
   let out = `--- ${oldLabel}\n+++ ${newLabel}\n`;
-  for (const hunk of hunksOf(ops)) out += hunk;
+  const show = options.exact ? (line: string) => line : visible;
+  for (const hunk of hunksOf(ops, show)) out += hunk;
   return out;
 }
 
@@ -25,7 +35,7 @@ function linesOf(text: string): string[] {
   return lines;
 }
 
-function hunksOf(ops: readonly DiffOp[]): string[] {
+function hunksOf(ops: readonly DiffOp[], show: (line: string) => string): string[] {
   const changed = ops.flatMap((op, i) => (op.kind === 'equal' ? [] : [i]));
   const hunks: string[] = [];
   let i = 0;
@@ -35,13 +45,13 @@ function hunksOf(ops: readonly DiffOp[]): string[] {
     while (j + 1 < changed.length && changed[j + 1]! - changed[j]! <= 2 * CONTEXT + 1) j++;
     const from = Math.max(0, changed[i]! - CONTEXT);
     const to = Math.min(ops.length, changed[j]! + CONTEXT + 1);
-    hunks.push(hunk(ops, from, to));
+    hunks.push(hunk(ops, from, to, show));
     i = j + 1;
   }
   return hunks;
 }
 
-function hunk(ops: readonly DiffOp[], from: number, to: number): string {
+function hunk(ops: readonly DiffOp[], from: number, to: number, show: (line: string) => string): string {
   let oldLine = 1;
   let newLine = 1;
   for (const op of ops.slice(0, from)) {
@@ -56,7 +66,7 @@ function hunk(ops: readonly DiffOp[], from: number, to: number): string {
     if (op.kind !== 'delete') newCount++;
     const sign = op.kind === 'equal' ? ' ' : op.kind === 'delete' ? '-' : '+';
     const terminated = op.line.endsWith('\n');
-    body += `${sign}${visible(terminated ? op.line.slice(0, -1) : op.line)}\n`;
+    body += `${sign}${show(terminated ? op.line.slice(0, -1) : op.line)}\n`;
     if (!terminated) body += '\\ No newline at end of file\n';
   }
   return `@@ -${range(oldLine, oldCount)} +${range(newLine, newCount)} @@\n${body}`;

@@ -16,6 +16,7 @@ import {
   effectiveStatus,
 } from '../policy/approvals/approval-store.ts';
 import { approvalView } from '../policy/approvals/approval-view.ts';
+import { type CommandIo, commandIo, parseOrUsage } from './command-io.ts';
 import { duration, osUser, printable, table } from './terminal-text.ts';
 
 export const APPROVALS_USAGE = `Usage: rampart approvals <list|approve|deny> [options]
@@ -32,27 +33,14 @@ Without --config, the embedded demo's state directory (./.rampart) is used.
 const MAX_REASON_LENGTH = 2000;
 const HISTORY_LIMIT = 100;
 
-export interface ApprovalsIo {
-  readonly now?: () => number;
-  readonly out?: (text: string) => void;
-  readonly err?: (text: string) => void;
-}
+export type ApprovalsIo = CommandIo;
 
 /** Runs `rampart approvals` with its arguments; resolves to the exit code. */
 export async function approvalsCommand(args: string[], io: ApprovalsIo = {}): Promise<number> {
-  const out = io.out ?? ((text: string) => process.stdout.write(text));
-  const err = io.err ?? ((text: string) => process.stderr.write(text));
+  const { out, err, usage } = commandIo('approvals', APPROVALS_USAGE, io);
   const now = (io.now ?? Date.now)();
-  const usage = (message: string) => {
-    err(`rampart approvals: ${message}\n${APPROVALS_USAGE}`);
-    return 2;
-  };
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(args);
-  } catch (e) {
-    return usage(e instanceof Error ? e.message : String(e));
-  }
+  const parsed = parseOrUsage(() => parse(args), usage);
+  if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
   if (values.help) {
     out(APPROVALS_USAGE);

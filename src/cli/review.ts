@@ -14,6 +14,7 @@ import { renderHistory, renderReport } from '../review/render.ts';
 import type { ReviewOptions } from '../review/report.ts';
 import { ReviewStore } from '../review/review-store.ts';
 import { runReview } from '../review/run-review.ts';
+import { type CommandIo, commandIo, parseOrUsage } from './command-io.ts';
 
 export const REVIEW_USAGE = `Usage: rampart review [command] [options]
 
@@ -34,26 +35,13 @@ Without --config, the embedded demo's state directory (./.rampart) is used.
 const HISTORY_LIMIT = 100;
 const MAX_DAYS = 3650;
 
-export interface ReviewIo {
-  readonly now?: () => number;
-  readonly out?: (text: string) => void;
-  readonly err?: (text: string) => void;
-}
+export type ReviewIo = CommandIo;
 
 /** Runs `rampart review` with its arguments; resolves to the exit code. */
 export async function reviewCommand(args: string[], io: ReviewIo = {}): Promise<number> {
-  const out = io.out ?? ((text: string) => process.stdout.write(text));
-  const err = io.err ?? ((text: string) => process.stderr.write(text));
-  const usage = (message: string) => {
-    err(`rampart review: ${message}\n${REVIEW_USAGE}`);
-    return 2;
-  };
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(args);
-  } catch (e) {
-    return usage(e instanceof Error ? e.message : String(e));
-  }
+  const { out, err, usage } = commandIo('review', REVIEW_USAGE, io);
+  const parsed = parseOrUsage(() => parse(args), usage);
+  if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
   if (values.help) {
     out(REVIEW_USAGE);

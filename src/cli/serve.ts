@@ -39,6 +39,7 @@ export async function serve(configPath: string | undefined): Promise<number> {
       `  upstream servers:`,
       servers,
       `  state: ${path.resolve(baseDir, config.stateDir)}`,
+      `  tool integrity: ${[...new Set(config.servers.map((s) => s.integrity ?? config.integrity.mode))].join(', ')}; new and changed definitions wait for review: rampart tools pending${configPath ? ` --config ${configPath}` : ''}`,
       config.auth
         ? `  clients authenticate with OAuth access tokens from: ${config.auth.issuers.map((i) => i.issuer).join(', ')}`
         : `  no client authentication is configured: loopback only.`,

@@ -19,6 +19,7 @@ import {
 } from '../integrity/provenance/package-spec.ts';
 import type { PackageVerification } from '../integrity/provenance/types.ts';
 import { verifyPackage } from '../integrity/provenance/verify-package.ts';
+import { type CommandIo, commandIo, parseOrUsage } from './command-io.ts';
 
 export const SERVER_USAGE = `Usage: rampart server add npm:<name>@<version> [--config FILE] [--name NAME] [--bin BIN]
 
@@ -27,28 +28,15 @@ export const SERVER_USAGE = `Usage: rampart server add npm:<name>@<version> [--c
   (default ./rampart.yaml). Tags (latest), ranges, git, file and URL specs are refused.
 `;
 
-export interface ServerIo {
-  readonly out?: (text: string) => void;
-  readonly err?: (text: string) => void;
-  readonly now?: () => number;
-}
+export type ServerIo = CommandIo;
 
 const SERVER_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,47}$/;
 
 /** Runs `rampart server` with its arguments; resolves to the exit code. */
 export async function serverCommand(args: string[], io: ServerIo = {}): Promise<number> {
-  const out = io.out ?? ((text: string) => process.stdout.write(text));
-  const err = io.err ?? ((text: string) => process.stderr.write(text));
-  const usage = (message: string) => {
-    err(`rampart server: ${message}\n${SERVER_USAGE}`);
-    return 2;
-  };
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(args);
-  } catch (e) {
-    return usage(e instanceof Error ? e.message : String(e));
-  }
+  const { out, err, usage } = commandIo('server', SERVER_USAGE, io);
+  const parsed = parseOrUsage(() => parse(args), usage);
+  if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
   if (values.help) {
     out(SERVER_USAGE);

@@ -11,6 +11,7 @@ import { loadConfigFile } from '../config/load.ts';
 import type { RampartConfig } from '../config/schema.ts';
 import { fieldDiff, renderFieldDiff } from '../integrity/field-diff.ts';
 import { type PinChange, PinStore } from '../integrity/pin-store.ts';
+import { type CommandIo, commandIo, parseOrUsage } from './command-io.ts';
 import { duration, osUser, printable, table } from './terminal-text.ts';
 
 export const TOOLS_USAGE = `Usage: rampart tools <pending|diff|approve|reject|pins> [options]
@@ -27,27 +28,14 @@ export const TOOLS_USAGE = `Usage: rampart tools <pending|diff|approve|reject|pi
 Every subcommand takes --config FILE; without it the embedded demo's state directory (./.rampart) is used.
 `;
 
-export interface ToolsIo {
-  readonly now?: () => number;
-  readonly out?: (text: string) => void;
-  readonly err?: (text: string) => void;
-}
+export type ToolsIo = CommandIo;
 
 /** Runs `rampart tools` with its arguments; resolves to the exit code. */
 export async function toolsCommand(args: string[], io: ToolsIo = {}): Promise<number> {
-  const out = io.out ?? ((text: string) => process.stdout.write(text));
-  const err = io.err ?? ((text: string) => process.stderr.write(text));
+  const { out, err, usage } = commandIo('tools', TOOLS_USAGE, io);
   const now = (io.now ?? Date.now)();
-  const usage = (message: string) => {
-    err(`rampart tools: ${message}\n${TOOLS_USAGE}`);
-    return 2;
-  };
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(args);
-  } catch (e) {
-    return usage(e instanceof Error ? e.message : String(e));
-  }
+  const parsed = parseOrUsage(() => parse(args), usage);
+  if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
   if (values.help) {
     out(TOOLS_USAGE);

@@ -19,19 +19,35 @@ stateDir: .rampart
 
 # The MCP servers Rampart fronts. Their tools are exposed as <name>__<tool>, e.g. everything__echo.
 servers:
-  # A local server started as a child process speaking MCP over stdio. It inherits only PATH, HOME,
-  # LANG and TZ from Rampart's environment; list anything else it needs under env.
+  # A local server from an npm package, pinned to an exact version and tarball hash. Rampart fetches it
+  # from an allowed registry, checks the hash, the registry signature and the provenance attestation,
+  # unpacks it into a content-addressed cache and runs it from there (never \`npx -y pkg@latest\`).
+  # \`rampart server add npm:PKG@VERSION\` writes such an entry. A child inherits only PATH, HOME, LANG
+  # and TZ from Rampart's environment; list anything else it needs under env.
   - name: everything
-    command: npx
-    args: ["-y", "@modelcontextprotocol/server-everything"]
+    package: npm:@modelcontextprotocol/server-everything@2026.8.31
+    packageIntegrity: sha512-5U3OZh8Xq0Li4nA26l6uNvV9/1suMDuWSn+NjLZIhzinhMY6N3A4DCrxVecBGPf2PsNFKTEv5krxGPRwzxc7jQ==
     # env:
     #   EXAMPLE_TOKEN: change-me
+
+  # A local command you installed yourself.
+  # - name: local
+  #   command: /usr/local/bin/my-mcp-server
+  #   args: ["--stdio"]
 
   # A remote server reached over Streamable HTTP.
   # - name: remote
   #   url: http://127.0.0.1:3001/mcp
   #   headers:
   #     X-Example: value
+
+# Tool integrity: every tool, prompt, resource template, the instructions and the identity of each
+# server are pinned (SHA-256 of their canonical JSON). A new or changed definition is hidden and
+# refused until approved: \`rampart tools pending\`, \`rampart tools diff ID\`, \`rampart tools approve\`.
+# Modes: enforce (new servers too wait for approval), tofu (trust what a server serves the first
+# time), monitor (record and audit only). A server entry may override it with \`integrity: tofu\`.
+integrity:
+  mode: enforce
 
 # DNS-rebinding protection: requests whose Host or Origin header is not loopback are refused with 403
 # unless listed here. Add the names a reverse proxy or remote clients use to reach Rampart.

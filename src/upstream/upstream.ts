@@ -472,7 +472,11 @@ export class Upstream {
     this.capabilities = isObject(result['capabilities']) ? result['capabilities'] : {};
     // 2026-07-28 carries serverInfo in every result's `_meta`; a discover result may also name it directly.
     const meta = isObject(result['_meta']) ? result['_meta'][META_SERVER_INFO] : undefined;
-    this.serverInfo = isObject(result['serverInfo']) ? result['serverInfo'] : isObject(meta) ? meta : undefined;
+    this.serverInfo = isObject(result['serverInfo'])
+      ? result['serverInfo']
+      : isObject(meta)
+        ? meta
+        : undefined;
     this.instructions = typeof result['instructions'] === 'string' ? result['instructions'] : undefined;
   }
 
