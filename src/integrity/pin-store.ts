@@ -176,17 +176,28 @@ export class PinStore {
     return Object.fromEntries(rows.map((r) => [r.kind, r.set_sha256]));
   }
 
-  /** Pins a definition without a change record (trust on first use, a signed manifest). */
-  pin(pin: Omit<ApprovedPin, 'approvedAt'>, at: number): void {
+  /** Pins definitions without a change record (trust on first use, a signed manifest), in one transaction. */
+  pin(pins: readonly Omit<ApprovedPin, 'approvedAt'>[], at: number): void {
+    if (pins.length === 0) return;
     this.db.exec('BEGIN IMMEDIATE');
     try {
-      this.writePin(pin, at);
+      for (const pin of pins) this.writePin(pin, at);
       this.bump();
       this.db.exec('COMMIT');
     } catch (err) {
       this.db.exec('ROLLBACK');
       throw err;
     }
+  }
+
+  /** The keys of one kind with a pending change (to close when the server serves them as pinned again). */
+  pendingKeys(server: string, kind: PinKind): Set<string> {
+    const rows = this.db
+      .prepare(
+        "SELECT DISTINCT key FROM integrity_changes WHERE server = ? AND kind = ? AND status = 'pending'",
+      )
+      .all(server, kind) as { key: string }[];
+    return new Set(rows.map((r) => r.key));
   }
 
   /** Open (pending or rejected) changes of one key, newest first. */

@@ -177,7 +177,9 @@ export class Quarantine {
       }
     }
     // A key served as pinned again closes what was pending for it (the server reverted).
-    for (const key of servedKeys) if (!held.has(key)) store.supersedeOpen(server, kind, key, now);
+    for (const key of store.pendingKeys(server, kind)) {
+      if (servedKeys.has(key) && !held.has(key)) store.supersedeOpen(server, kind, key, now);
+    }
     store.markSeen(server, kind, served, now);
     this.setHeld(server, kind, held);
     return this.serverVisible(server, mode) ? visible : [];
@@ -350,23 +352,21 @@ export class Quarantine {
     now: number,
   ): void {
     const store = this.options.store;
-    const keys: string[] = [];
-    for (const pin of pins) {
-      if (keys.includes(pin.key)) continue;
-      keys.push(pin.key);
-      store.pin(
-        {
-          server,
-          kind,
-          key: pin.key,
-          sha256: pin.sha256,
-          definition: pin.definition,
-          approvedBy: 'tofu',
-          reason: 'trust on first use',
-        },
-        now,
-      );
-    }
+    const first = new Map<string, Pin>();
+    for (const pin of pins) if (!first.has(pin.key)) first.set(pin.key, pin);
+    const keys = [...first.keys()];
+    store.pin(
+      [...first.values()].map((pin) => ({
+        server,
+        kind,
+        key: pin.key,
+        sha256: pin.sha256,
+        definition: pin.definition,
+        approvedBy: 'tofu',
+        reason: 'trust on first use',
+      })),
+      now,
+    );
     store.markSeen(server, kind, served, now);
     this.reload();
     this.setHeld(server, kind, new Map());
@@ -417,25 +417,25 @@ export class Quarantine {
     );
     if (differences.length > 0) return;
     const approved = this.approvedOf(server, kind);
-    let pinned = false;
-    for (const pin of pins) {
-      if (approved.get(pin.key)?.sha256 === pin.sha256) continue;
-      if (kind === 'identity' && (pin.definition as { spki?: string }).spki !== undefined) continue;
-      this.options.store.pin(
-        {
-          server,
-          kind,
-          key: pin.key,
-          sha256: pin.sha256,
-          definition: pin.definition,
-          approvedBy: `manifest:${state.signer}`,
-          reason: 'matches the signed manifest',
-        },
-        now,
-      );
-      pinned = true;
-    }
-    if (pinned) this.reload();
+    const signed = pins.filter(
+      (pin) =>
+        approved.get(pin.key)?.sha256 !== pin.sha256 &&
+        !(kind === 'identity' && (pin.definition as { spki?: string }).spki !== undefined),
+    );
+    if (signed.length === 0) return;
+    this.options.store.pin(
+      signed.map((pin) => ({
+        server,
+        kind,
+        key: pin.key,
+        sha256: pin.sha256,
+        definition: pin.definition,
+        approvedBy: `manifest:${state.signer}`,
+        reason: 'matches the signed manifest',
+      })),
+      now,
+    );
+    this.reload();
   }
 
   private serverVisible(server: string, mode: IntegrityMode): boolean {

@@ -312,9 +312,20 @@ describe('integrity quarantine end to end', () => {
     await pendingFor('send_mail', 'removed');
     assert.equal(rpcError(await call('docs__send_email')).data?.['code'], 'RAMPART_QUARANTINED');
     assert.ok(!(await toolNames()).includes('docs__send_email'));
-    // Approval through the admin API, as the authenticated principal.
+    // Review and approval through the admin API, as the authenticated principal.
+    const listed = await admin('/integrity/changes');
+    assert.ok((listed.body['changes'] as { id: string }[]).some((c) => c.id === added.id));
+    const shown = await admin(`/integrity/changes/${added.id}`);
+    assert.equal((shown.body['change'] as { renamedFrom: string }).renamedFrom, 'send_mail');
+    const noReason = await admin(`/integrity/changes/${added.id}/approve`, {});
+    assert.equal((noReason.body['error'] as { code: string }).code, 'RAMPART_INVALID_PARAMS');
+    const unknown = await admin('/integrity/changes/chg_0000000000000000/reject', { reason: 'x' });
+    assert.equal(unknown.status, 404);
+    assert.equal((unknown.body['error'] as { code: string }).code, 'RAMPART_PIN_CHANGE_NOT_FOUND');
     const answer = await admin(`/integrity/changes/${added.id}/approve`, { reason: 'rename is fine' });
     assert.equal(answer.status, 200);
+    const again = await admin(`/integrity/changes/${added.id}/approve`, { reason: 'twice' });
+    assert.equal((again.body['error'] as { code: string }).code, 'RAMPART_PIN_CHANGE_DECIDED');
     await until(
       async () => ((await toolNames()).includes('docs__send_email') ? true : undefined),
       'renamed tool',

@@ -174,15 +174,17 @@ export async function buildFixture(t: { after(fn: () => void): void }, now: numb
   try {
     for (const [server, kind, key, daysAgo, by] of PINS) {
       pins.pin(
-        {
-          server,
-          kind,
-          key,
-          sha256: 'a'.repeat(64),
-          definition: { name: key },
-          approvedBy: by,
-          reason: 'fixture',
-        },
+        [
+          {
+            server,
+            kind,
+            key,
+            sha256: 'a'.repeat(64),
+            definition: { name: key },
+            approvedBy: by,
+            reason: 'fixture',
+          },
+        ],
         now - daysAgo * DAY,
       );
     }
