@@ -209,9 +209,8 @@ function decide(
     out('no definitions await review\n');
     return 0;
   }
-  const required = (config as { changeControl?: { twoPersonRule?: boolean } }).changeControl?.twoPersonRule
-    ? 2
-    : 1;
+  // Under the two-person rule a change needs a second, different approver (as on the admin API).
+  const required = config.changeControl.twoPersonRule ? 2 : 1;
   let failed = 0;
   for (const id of ids) {
     const decision = { by, at: now, reason };

@@ -44,7 +44,7 @@ export class RuntimeIntegrity {
     this.quarantine = new Quarantine({
       store: PinStore.open(deps.stateDir),
       modeOf: (server) => modes.get(server) ?? deps.config.integrity.mode,
-      approvalsRequired: twoPersonRule(deps.config) ? 2 : 1,
+      approvalsRequired: deps.config.changeControl.twoPersonRule ? 2 : 1,
       now: deps.now,
       onEvent: (event) => this.report(event),
       manifestOf: (server) => this.manifests.get(server),
@@ -213,10 +213,4 @@ function changeFacts(c: PinChange): Record<string, unknown> {
     newSha256: c.newSha256 ?? null,
     ...(c.renamedFrom !== undefined ? { renamedFrom: c.renamedFrom } : {}),
   };
-}
-
-/** The two-person rule (`changeControl.twoPersonRule`): tool changes then need two distinct approvers. */
-function twoPersonRule(config: RampartConfig): boolean {
-  const changeControl = (config as { changeControl?: { twoPersonRule?: boolean } }).changeControl;
-  return changeControl?.twoPersonRule === true;
 }
