@@ -303,6 +303,12 @@ export const ERRORS = {
     rpc: JSONRPC.SERVER_ERROR - 34,
     message: "The server's identity changed and awaits review; its tools are unavailable.",
   },
+  // Threat detection (src/detect, src/guards/output-guard.ts). `data.rules` names what fired.
+  RAMPART_OUTPUT_BLOCKED: {
+    http: 502,
+    rpc: JSONRPC.SERVER_ERROR - 35,
+    message: 'The result carried instructions aimed at the agent and was withheld.',
+  },
   // Answered only by the admin API and the CLI.
   RAMPART_PIN_CHANGE_NOT_FOUND: {
     http: 404,

@@ -21,6 +21,8 @@ import { MrtrBridge } from './core/mrtr-bridge.ts';
 import { createTokenSigner } from './core/signed-token.ts';
 import { RampartError } from './errors.ts';
 import { createApprovalFlow } from './guards/approval-flow.ts';
+import { DEFAULT_OUTPUT_ACTIONS, OUTPUT_DETECTORS } from './guards/output-detectors.ts';
+import { createOutputGuard } from './guards/output-guard.ts';
 import type { EventPayloads, EventSink, Guard, RequestEvent } from './guards/pipeline.ts';
 import { Pipeline } from './guards/pipeline.ts';
 import { createPolicyGuard } from './guards/policy-guard.ts';
@@ -248,6 +250,8 @@ export class Rampart {
             ),
         })
       : undefined;
+    // Policies read a tool's risk as the metadata detectors scored it (`resource.risk`, 0-100).
+    if (this.policies) this.policies.riskOf = (server, name) => this.integrity.riskOf(server, name);
     const policyGuards = this.policies ? [this.createPolicyGuard(this.policies, config, sink)] : [];
     // Rate limits count before policies decide: refused attempts use up a caller's budget too.
     const rateLimits =
@@ -255,7 +259,16 @@ export class Rampart {
         ? [rateLimitGuard(config.rateLimits, { now: options.now ?? Date.now })]
         : [];
     this.pipeline = new Pipeline(
-      [auditGate, ...rateLimits, ...policyGuards, ...(options.guards ?? [])],
+      [
+        auditGate,
+        ...rateLimits,
+        ...policyGuards,
+        ...(options.guards ?? []),
+        // Response phase: what comes back is scanned and redacted before the agent (and the audit log) sees it.
+        ...(config.detection.enabled
+          ? [createOutputGuard(config.detection, DEFAULT_OUTPUT_ACTIONS, OUTPUT_DETECTORS)]
+          : []),
+      ],
       sink,
     );
     this.sessions = new SessionStore(config.limits.maxSessions, config.limits.sessionIdleMs, (session) => {
@@ -573,6 +586,11 @@ export class Rampart {
         traceId: event.traceId,
         arguments: payloads?.arguments,
         result: payloads?.result,
+        findings: event.findings?.map((f) => ({
+          ruleId: f.rule,
+          severity: f.severity,
+          ...(f.location ? { location: f.location } : {}),
+        })),
       }),
     );
     // How long the latest decision waited to become durable (group commit and fsync).

@@ -7,10 +7,12 @@ import { alertsCommand } from './alerts.ts';
 import { approvalsCommand } from './approvals.ts';
 import { auditCommand } from './audit.ts';
 import { configCommand } from './config-versions.ts';
+import { detectCommand } from './detect.ts';
 import { manifestCommand } from './manifest.ts';
 import { policyCommand } from './policy.ts';
 import { reviewCommand } from './review.ts';
 import { revoke } from './revoke.ts';
+import { scanCommand } from './scan.ts';
 import { serve } from './serve.ts';
 import { serverCommand } from './server-add.ts';
 import { stdio } from './stdio.ts';
@@ -37,12 +39,16 @@ Commands:
                              configuration versions: history, diffs, rollback, the two-person rule
   review [history|show ID] [--config FILE] [--unused-days N] [--approval-age-days M] [--json] [--patch FILE]
                              review permissions: unused grants, uncalled tools, old approvals (exit 1 on findings)
+  scan [FILE...] [--json|--sarif] [--no-sandbox] [--allow-network]
+                             find the MCP servers of this machine's clients, start them sandboxed, run the detectors
   tools pending|diff|approve|reject|pins [--config FILE]
                              review tool, prompt and server changes held by the integrity quarantine
   manifest build|sign|verify|keygen
                              build, sign (Ed25519) or verify (Ed25519 or Sigstore) a server's signed tool manifest
   server add npm:<name>@<version> [--config FILE] [--name NAME] [--bin BIN]
                              verify and cache an npm package, and add it as a pinned \`package\` server
+  detect tools|outputs|changes FILE.jsonl [--threshold X]
+                             score tool definitions, outputs or changes with the threat detectors (JSONL out)
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -54,8 +60,10 @@ async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'config') return configCommand(argv.slice(1));
   if (argv[0] === 'review') return reviewCommand(argv.slice(1));
   if (argv[0] === 'tools') return toolsCommand(argv.slice(1));
+  if (argv[0] === 'scan') return scanCommand(argv.slice(1));
   if (argv[0] === 'manifest') return manifestCommand(argv.slice(1));
   if (argv[0] === 'server') return serverCommand(argv.slice(1));
+  if (argv[0] === 'detect') return detectCommand(argv.slice(1));
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,

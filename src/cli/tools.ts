@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { demoConfig } from '../config/demo.ts';
 import { loadConfigFile } from '../config/load.ts';
 import type { RampartConfig } from '../config/schema.ts';
+import { type ChangeRisk, changeRisk } from '../detect/change/risk.ts';
 import { fieldDiff, renderFieldDiff } from '../integrity/field-diff.ts';
 import { type PinChange, PinStore } from '../integrity/pin-store.ts';
 import { type CommandIo, commandIo, parseOrUsage } from './command-io.ts';
@@ -108,7 +109,12 @@ function parse(args: string[]) {
 type Values = ReturnType<typeof parse>['values'];
 
 function pending(store: PinStore, values: Values, out: (text: string) => void): number {
-  const changes = store.changes(values.all ? 'all' : 'pending', values.server);
+  // Riskiest first, so the change most likely to be a rug pull is reviewed first (stable for equal scores).
+  const changes = store
+    .changes(values.all ? 'all' : 'pending', values.server)
+    .map((c) => ({ c, risk: changeRisk(c) }))
+    .sort((a, b) => (b.risk?.score ?? 0) - (a.risk?.score ?? 0))
+    .map(({ c }) => c);
   if (values.json) {
     for (const c of changes) out(`${JSON.stringify(changeView(c))}\n`);
     return 0;
@@ -125,6 +131,7 @@ function pending(store: PinStore, values: Values, out: (text: string) => void): 
     c.renamedFrom ? `renamed from ${c.renamedFrom}` : c.change,
     ...(values.all ? [c.status, c.decidedBy ?? '-'] : []),
     `${c.approvals.length}`,
+    riskCell(changeRisk(c)),
     summary(c),
   ]);
   const header = [
@@ -135,6 +142,7 @@ function pending(store: PinStore, values: Values, out: (text: string) => void): 
     'CHANGE',
     ...(values.all ? ['STATUS', 'BY'] : []),
     'APPROVALS',
+    'RISK',
     'FIELDS',
   ];
   out(table(header, rows));
@@ -188,6 +196,7 @@ function diff(
       (change.renamedFrom ? ` (renamed from ${change.renamedFrom})` : ''),
     `status ${change.status}${change.decidedBy ? ` by ${change.decidedBy}` : ''}; first seen ${new Date(change.firstSeen).toISOString()}`,
     `sha256 ${change.oldSha256 ?? '-'} -> ${change.newSha256 ?? '-'}`,
+    ...riskLines(changeRisk(change)),
     '',
   ];
   out(`${[...head, ...renderFieldDiff(fields)].map((line) => printable(line)).join('\n')}\n`);
@@ -240,6 +249,20 @@ function summary(change: PinChange): string {
   return fields.map((f) => f.path).join(', ');
 }
 
+/** `0.93 change.credential` (score and strongest rule), or `-` when nothing is scored (removals, identity). */
+function riskCell(risk: ChangeRisk | undefined): string {
+  if (!risk) return '-';
+  return risk.rules[0] ? `${risk.score.toFixed(2)} ${risk.rules[0].rule}` : risk.score.toFixed(2);
+}
+
+function riskLines(risk: ChangeRisk | undefined): string[] {
+  if (!risk) return [];
+  return [
+    `risk ${risk.score.toFixed(2)}`,
+    ...risk.rules.map((r) => `  ${r.severity} ${r.rule}: ${r.evidence}`),
+  ];
+}
+
 function changeView(c: PinChange): Record<string, unknown> {
   return {
     id: c.id,
@@ -256,5 +279,6 @@ function changeView(c: PinChange): Record<string, unknown> {
     approvals: c.approvals.map((a) => ({ by: a.by, at: new Date(a.at).toISOString(), reason: a.reason })),
     decidedBy: c.decidedBy ?? null,
     reason: c.reason ?? null,
+    risk: changeRisk(c) ?? null,
   };
 }

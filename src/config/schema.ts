@@ -6,6 +6,7 @@ import { alertsSchema } from './alerts-schema.ts';
 import { auditSchema, tracingSchema } from './audit-schema.ts';
 import { authSchema, tlsSchema, upstreamCredentialSchema } from './auth-schema.ts';
 import { changeControlSchema } from './change-control-schema.ts';
+import { detectionSchema } from './detection-schema.ts';
 import { integrityModeSchema, integritySchema } from './integrity-schema.ts';
 import { manifestSchema } from './manifest-schema.ts';
 import { policySchema } from './policy-schema.ts';
@@ -261,6 +262,7 @@ export const configSchema = z
     admin: adminSchema.optional(),
     alerts: alertsSchema.prefault({}),
     changeControl: changeControlSchema.prefault({}),
+    detection: detectionSchema.prefault({}),
     review: reviewSchema.prefault({}),
     supplyChain: supplyChainSchema.prefault({}),
     metrics: z

@@ -32,6 +32,8 @@ export interface CallTrace {
   policy?: { digest: string; effect: string } | undefined;
   /** The routed tool's annotations from the upstream's catalog (hints for anomaly rules, never trusted for policy). */
   annotations?: JsonObject | undefined;
+  /** What detectors found in this request or its result (rule, severity, where), recorded in its audit event. */
+  findings?: { rule: string; severity: string; location?: string }[] | undefined;
   headers?: HeaderBag | undefined;
   span?: RequestSpan | undefined;
 }

@@ -103,6 +103,12 @@ export class Gateway implements UpstreamListener {
     this.authorizer = authorizer;
   }
 
+  /** The upstream's own name for an exposed tool or prompt name of `server`; undefined when it is not one. */
+  ownNameOf(server: string, exposedName: string): string | undefined {
+    const upstream = this.upstreams.find((u) => u.name === server);
+    return upstream ? ownName(this.ns(upstream), exposedName) : undefined;
+  }
+
   /** Puts the integrity quarantine between every fetched list and its use (see src/integrity/). */
   setIntegrity(integrity: GatewayIntegrity): void {
     this.integrity = integrity;

@@ -52,3 +52,8 @@ export function ownUri(ns: Namespacing, exposed: string): string | undefined {
     return undefined;
   }
 }
+
+/** `github__*` matches any name with that prefix; anything else matches exactly. */
+export function nameMatches(pattern: string, name: string): boolean {
+  return pattern.endsWith('*') ? name.startsWith(pattern.slice(0, -1)) : pattern === name;
+}

@@ -93,6 +93,8 @@ export interface RequestEvent {
   timings: Partial<Record<Phase, number>> & { totalMs: number };
   /** The policy set (digest) that decided and its effect, so `rampart policy explain` can tell a later edit. */
   policy?: { digest: string; effect: string } | undefined;
+  /** Detector findings on the request or its result (rule ids and severities; never the matched text). */
+  findings?: { rule: string; severity: string; location?: string }[] | undefined;
 }
 
 /** What the call carried and returned, for the audit log's data-minimisation setting to keep or hash. */
@@ -250,6 +252,7 @@ export class Pipeline {
       ruleIds,
       timings,
       policy: call.trace.policy,
+      ...(call.trace.findings?.length ? { findings: call.trace.findings } : {}),
     };
     span.end(event);
     try {

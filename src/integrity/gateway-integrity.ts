@@ -6,6 +6,7 @@ import type { ListKind } from '../core/catalog.ts';
 import { isObject, type JsonObject } from '../core/jsonrpc.ts';
 import type { RampartError } from '../errors.ts';
 import type { Upstream } from '../upstream/upstream.ts';
+import type { DefinitionRisk } from './definition-risk.ts';
 import type { PinKind, ServerIdentity } from './pins.ts';
 import type { Quarantine } from './quarantine.ts';
 
@@ -25,16 +26,21 @@ const PIN_KIND: Record<ListKind, PinKind | undefined> = {
 
 export class GatewayIntegrity {
   readonly quarantine: Quarantine;
+  /** The detectors' verdicts on the tools admitted (policies read them as `resource.risk`). */
+  readonly risk: DefinitionRisk | undefined;
 
-  constructor(quarantine: Quarantine) {
+  constructor(quarantine: Quarantine, risk?: DefinitionRisk) {
     this.quarantine = quarantine;
+    this.risk = risk;
   }
 
   /** The items of one fetched list the gateway may list and route to. */
   admit(upstream: Upstream, kind: ListKind, items: JsonObject[]): JsonObject[] {
     const pinKind = PIN_KIND[kind];
     if (pinKind === undefined) return this.quarantine.serverRefusal(upstream.name) ? [] : items;
-    return this.quarantine.review(upstream.name, pinKind, items) as JsonObject[];
+    const admitted = this.quarantine.review(upstream.name, pinKind, items) as JsonObject[];
+    if (kind === 'tools') this.risk?.noteTools(upstream.name, admitted);
+    return admitted;
   }
 
   /** Reviews what a (re)connected server says about itself: its identity and its instructions. */

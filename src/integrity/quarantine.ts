@@ -61,6 +61,13 @@ export interface QuarantineOptions {
   readonly onEvent: (event: IntegrityEvent) => void;
   /** Told which servers' approved state changed (a decision here or in another process), to refresh their lists. */
   readonly onDecided: (servers: ReadonlySet<string>) => void;
+  /** True for a definition the detectors score at or above the hold threshold (never trusted on first use). */
+  readonly suspicious?: (
+    server: string,
+    kind: PinKind,
+    definition: unknown,
+    otherKeys: readonly string[],
+  ) => boolean;
   /** The verified manifest of a server that is configured with one; what it serves must match it exactly. */
   readonly manifestOf?: (server: string) => ManifestState | undefined;
 }
@@ -113,8 +120,19 @@ export class Quarantine {
     const store = this.options.store;
     this.checkManifest(server, kind, definitions, pins, now);
     if (mode === 'tofu' && !store.seen(server, kind)) {
-      this.trustOnFirstUse(server, kind, pins, served, now);
-      return this.serverVisible(server, mode) ? [...definitions] : [];
+      // What the detectors find poisoned is not trusted even on first use: it waits for review like a change.
+      const keys = pins.map((p) => p.key);
+      const held = this.options.suspicious
+        ? pins.filter((p) => this.options.suspicious?.(server, kind, p.definition, keys))
+        : [];
+      this.trustOnFirstUse(
+        server,
+        kind,
+        pins.filter((p) => !held.includes(p)),
+        served,
+        now,
+      );
+      if (held.length === 0) return this.serverVisible(server, mode) ? [...definitions] : [];
     }
     const approved = this.approvedOf(server, kind);
     const held = new Map<string, Held>();

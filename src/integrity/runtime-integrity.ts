@@ -4,9 +4,14 @@
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { RampartConfig } from '../config/schema.ts';
 import type { Gateway } from '../core/gateway.ts';
+import { exposeName, nameMatches } from '../core/names.ts';
+import { changeRisk } from '../detect/change/risk.ts';
+import { scanToolMetadata, type ToolMetadata } from '../detect/metadata/index.ts';
+import { METADATA_THRESHOLD, riskScore } from '../detect/score.ts';
 import type { AlertHub } from '../monitor/alert-hub.ts';
 import { RULE_IDS } from '../monitor/anomaly/alert.ts';
 import type { Logger } from '../monitor/logger.ts';
+import { DefinitionRisk } from './definition-risk.ts';
 import { renderFieldDiff } from './field-diff.ts';
 import { GatewayIntegrity } from './gateway-integrity.ts';
 import { loadVerifiedManifest } from './manifest/load.ts';
@@ -31,6 +36,8 @@ export interface IntegrityDeps {
 
 export class RuntimeIntegrity {
   readonly quarantine: Quarantine;
+  /** The metadata detectors' verdicts on the tools served (absent with `detection.enabled: false`). */
+  readonly risk: DefinitionRisk | undefined;
   private readonly deps: IntegrityDeps;
   private recheck: NodeJS.Timeout | undefined;
   /** Verified signed manifests of the servers configured with one (checked at start and at every re-check). */
@@ -41,6 +48,8 @@ export class RuntimeIntegrity {
     const modes = new Map<string, IntegrityMode>(
       deps.config.servers.map((s) => [s.name, s.integrity ?? deps.config.integrity.mode]),
     );
+    const risk = deps.config.detection.enabled ? new DefinitionRisk(metadataVerdict) : undefined;
+    this.risk = risk;
     this.quarantine = new Quarantine({
       store: PinStore.open(deps.stateDir),
       modeOf: (server) => modes.get(server) ?? deps.config.integrity.mode,
@@ -48,13 +57,43 @@ export class RuntimeIntegrity {
       now: deps.now,
       onEvent: (event) => this.report(event),
       manifestOf: (server) => this.manifests.get(server),
+      ...(risk
+        ? {
+            suspicious: (server: string, kind: string, definition: unknown, keys: readonly string[]) => {
+              if (kind !== 'tool') return false;
+              const name = (definition as { name?: unknown }).name;
+              const others = keys.filter((k) => k !== name);
+              return risk.verdict(definition, others).score >= this.holdAt(server, String(name));
+            },
+          }
+        : {}),
       onDecided: (servers) => {
         for (const upstream of deps.gateway.upstreams) {
           if (servers.has(upstream.name)) void deps.gateway.integrityDecided(upstream);
         }
       },
     });
-    deps.gateway.setIntegrity(new GatewayIntegrity(this.quarantine));
+    deps.gateway.setIntegrity(new GatewayIntegrity(this.quarantine, risk));
+  }
+
+  /** A tool's risk (0-100) for policies (`resource.risk`), by the name clients see. */
+  riskOf(server: string, exposedName: string): number {
+    const own = this.deps.gateway.ownNameOf(server, exposedName);
+    return own === undefined || !this.risk ? 0 : this.risk.riskOf(server, own);
+  }
+
+  /** The metadata score at which a tool is not trusted on first use: the last matching override, else the default. */
+  private holdAt(server: string, toolName: string): number {
+    const { detection, servers, separator } = this.deps.config;
+    const entry = servers.find((s) => s.name === server);
+    const exposed = exposeName({ namespace: entry?.namespace ?? server, separator }, toolName);
+    let at = detection.metadata.quarantineAt ?? METADATA_THRESHOLD;
+    for (const o of detection.overrides) {
+      if (o.servers && !o.servers.includes(server)) continue;
+      if (o.tools && !o.tools.some((t) => nameMatches(t, exposed))) continue;
+      if (o.metadata?.quarantineAt !== undefined) at = o.metadata.quarantineAt;
+    }
+    return at;
   }
 
   /**
@@ -123,6 +162,8 @@ export class RuntimeIntegrity {
           mode: event.mode,
           fields: event.diff.map((f) => `${f.op} ${f.path}`).slice(0, 100),
           diff: fields.length > MAX_DIFF_CHARS ? `${fields.slice(0, MAX_DIFF_CHARS)}…` : fields,
+          // What the added text suggests (score 0..1, strongest rules first), to rank and explain the change.
+          risk: changeRisk(c) ?? null,
         });
         if (c.change !== 'removed') {
           alerts.raiseSystem(
@@ -213,4 +254,13 @@ function changeFacts(c: PinChange): Record<string, unknown> {
     newSha256: c.newSha256 ?? null,
     ...(c.renamedFrom !== undefined ? { renamedFrom: c.renamedFrom } : {}),
   };
+}
+
+/** The metadata detectors' score of one definition, judged against the other tools' names (look-alikes). */
+function metadataVerdict(
+  definition: unknown,
+  otherNames: readonly string[],
+): { score: number; rules: string[] } {
+  const findings = scanToolMetadata(definition as ToolMetadata, { otherTools: otherNames });
+  return { score: riskScore(findings), rules: [...new Set(findings.map((f) => f.rule))] };
 }

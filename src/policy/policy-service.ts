@@ -78,6 +78,8 @@ export class PolicyService {
   private readonly promptSchemas = new Map<string, unknown[]>();
   private argumentTypes = { tools: '{}', prompts: '{}' };
   sessionLabels: SessionLabels = () => [];
+  /** A tool's risk (0-100) as the detectors judged its definition; 0 without detection (src/integrity). */
+  riskOf: (server: string, exposedName: string) => number = () => 0;
   /** Told after every reload attempt: true when a new set took effect, false when a change was rejected. */
   private readonly changeListeners = new Set<(applied: boolean) => void>();
 
@@ -326,10 +328,11 @@ export class PolicyService {
     return this.config.labels[name] ?? [];
   }
 
-  /** An item's labels: its own and its server's. Risk comes from detection findings (0 until they exist). */
+  /** An item's labels (its own and its server's) and its risk as the metadata detectors scored it. */
   private marks(server: string, exposedName?: string): { labels: string[]; risk: number } {
     const own = exposedName === undefined ? [] : this.labelsOf(exposedName);
-    return { labels: [...new Set([...this.labelsOf(server), ...own])], risk: 0 };
+    const risk = exposedName === undefined ? 0 : this.riskOf(server, exposedName);
+    return { labels: [...new Set([...this.labelsOf(server), ...own])], risk };
   }
 
   /** Reads each file once, so the bytes validated are the bytes `accept` judges and change control records. */

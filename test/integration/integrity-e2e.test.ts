@@ -300,6 +300,10 @@ describe('integrity quarantine end to end', () => {
       );
       assert.equal(events[1]?.detail?.['decidedBy'], 'carol');
       assert.equal(events[1]?.detail?.['reason'], 'reviewed in test');
+      // The quarantine event carries the change's risk (score and strongest rules) from change scoring.
+      const risk = events[0]?.detail?.['risk'] as { score: number; rules: { rule: string }[] } | null;
+      assert.equal(typeof risk?.score, 'number');
+      if (m.field === 'description') assert.ok((risk?.score ?? 0) >= 0.5 && (risk?.rules.length ?? 0) > 0);
     });
   }
 
