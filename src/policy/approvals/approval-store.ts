@@ -101,9 +101,12 @@ const DEFAULT_LIMIT = 1000;
 // Far below SQLite's bound on variables in one statement.
 const IDS_PER_QUERY = 500;
 
-/** A random, URL-safe, unguessable approval id (128 bits). */
+/**
+ * A random, URL-safe, unguessable approval id (128 bits), prefixed so that it never starts with `-` (a CLI would
+ * read such an id as an option).
+ */
 export function newApprovalId(): string {
-  return randomBytes(16).toString('base64url');
+  return `apr_${randomBytes(16).toString('base64url')}`;
 }
 
 /** The status as of `now`: a pending row past its deadline is expired even before anyone marks it so. */

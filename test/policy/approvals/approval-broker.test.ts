@@ -46,7 +46,7 @@ function input(overrides: Partial<ApprovalRequest> = {}): ApprovalRequest {
 function hold(broker: ApprovalBroker, overrides: Partial<ApprovalRequest> = {}) {
   let id = '';
   const outcome = broker.request(input({ ...overrides, onPending: (pending) => (id = pending) }));
-  assert.match(id, /^[A-Za-z0-9_-]{22}$/, 'onPending runs before request() returns');
+  assert.match(id, /^apr_[A-Za-z0-9_-]{22}$/, 'onPending runs before request() returns');
   return { id, outcome };
 }
 

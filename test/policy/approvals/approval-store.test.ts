@@ -45,7 +45,7 @@ describe('approval store', () => {
     const store = new ApprovalStore(tempDir(t, 'rampart-approvals-'));
     t.after(() => store.close());
     const created = store.create(sample());
-    assert.match(created.id, /^[A-Za-z0-9_-]{22}$/);
+    assert.match(created.id, /^apr_[A-Za-z0-9_-]{22}$/);
     assert.notEqual(store.create(sample()).id, created.id);
     const read = store.get(created.id)!;
     assert.deepEqual(read, created);
