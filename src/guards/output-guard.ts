@@ -20,6 +20,10 @@ const NOT_CONTENT = new Set([
   '_meta',
   'annotations',
   'resultType',
+  // An `input_required` result's requests are server-to-client requests (a sampling prompt *is* instructions for a
+  // model), authorized by policy as such; its state is opaque. Neither is content for the agent.
+  'inputRequests',
+  'requestState',
 ]);
 
 export interface OutputDetectors {
