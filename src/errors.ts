@@ -309,6 +309,22 @@ export const ERRORS = {
     rpc: JSONRPC.SERVER_ERROR - 35,
     message: 'The result carried instructions aimed at the agent and was withheld.',
   },
+  // Argument validation (src/validate). `data.path` is the failing JSON pointer, `data.keyword` the schema keyword.
+  RAMPART_ARGUMENT_INVALID: {
+    http: 400,
+    rpc: JSONRPC.INVALID_PARAMS,
+    message: "The tool call's arguments do not match the tool's input schema.",
+  },
+  RAMPART_ARGUMENT_LIMIT: {
+    http: 400,
+    rpc: JSONRPC.INVALID_PARAMS,
+    message: "The tool call's arguments are too large or nest too deeply.",
+  },
+  RAMPART_TOOL_SCHEMA_INVALID: {
+    http: 502,
+    rpc: JSONRPC.SERVER_ERROR - 40,
+    message: "The tool's input schema is invalid; calls to it are refused until its server fixes it.",
+  },
   // Answered only by the admin API and the CLI.
   RAMPART_PIN_CHANGE_NOT_FOUND: {
     http: 404,
@@ -367,6 +383,27 @@ export const ERRORS = {
     http: 400,
     rpc: JSONRPC.INVALID_PARAMS,
     message: "An argument does not have the type the tool's input schema declares.",
+  },
+  // Argument guards (src/arguments). `data.parameter` names the refused parameter.
+  RAMPART_ARGUMENT_PATH: {
+    http: 400,
+    rpc: JSONRPC.INVALID_PARAMS,
+    message: 'A path argument escapes its allowed roots or names a sensitive file.',
+  },
+  RAMPART_ARGUMENT_URL: {
+    http: 400,
+    rpc: JSONRPC.INVALID_PARAMS,
+    message: 'A URL argument uses a scheme, host or address that is not allowed.',
+  },
+  RAMPART_ARGUMENT_SHELL: {
+    http: 400,
+    rpc: JSONRPC.INVALID_PARAMS,
+    message: 'A command argument carries shell metacharacters or an option.',
+  },
+  RAMPART_ARGUMENT_SQL: {
+    http: 400,
+    rpc: JSONRPC.INVALID_PARAMS,
+    message: 'A SQL argument holds a statement of a kind that is not allowed.',
   },
   RAMPART_SSRF_BLOCKED: {
     http: 502,

@@ -1,6 +1,8 @@
 // Wires one Rampart instance from a validated config: store, upstreams, gateway, pipeline, ingress; and stops it
 // in the right order (drain requests, end streams and sessions, then close upstreams, then the store).
 
+import { lookup } from 'node:dns/promises';
+import { realpath } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import path from 'node:path';
 import { startAdminServer } from './admin/admin-server.ts';
@@ -21,6 +23,8 @@ import { MrtrBridge } from './core/mrtr-bridge.ts';
 import { createTokenSigner } from './core/signed-token.ts';
 import { RampartError } from './errors.ts';
 import { createApprovalFlow } from './guards/approval-flow.ts';
+import { argumentGuard } from './guards/argument-guards.ts';
+import { argumentValidationGuard } from './guards/argument-validation.ts';
 import { DEFAULT_OUTPUT_ACTIONS, OUTPUT_DETECTORS } from './guards/output-detectors.ts';
 import { createOutputGuard } from './guards/output-guard.ts';
 import type { EventPayloads, EventSink, Guard, RequestEvent } from './guards/pipeline.ts';
@@ -263,6 +267,17 @@ export class Rampart {
         auditGate,
         ...rateLimits,
         ...policyGuards,
+        // After policy: validating first would tell a caller that may not see a tool that it exists.
+        ...(config.validation.enabled ? [argumentValidationGuard(config.validation)] : []),
+        // Paths, URLs, shell arguments and SQL of the parameters the config names (after schema validation).
+        ...(config.argumentGuards.length > 0
+          ? [
+              argumentGuard(config.argumentGuards, {
+                fs: { realpath: (p) => realpath(p) },
+                resolve: async (host) => (await lookup(host, { all: true })).map((a) => a.address),
+              }),
+            ]
+          : []),
         ...(options.guards ?? []),
         // Response phase: what comes back is scanned and redacted before the agent (and the audit log) sees it.
         ...(config.detection.enabled

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { adminSchema } from './admin-schema.ts';
 import { alertsSchema } from './alerts-schema.ts';
+import { argumentGuardsSchema } from './argument-guards-schema.ts';
 import { auditSchema, tracingSchema } from './audit-schema.ts';
 import { authSchema, tlsSchema, upstreamCredentialSchema } from './auth-schema.ts';
 import { changeControlSchema } from './change-control-schema.ts';
@@ -14,6 +15,7 @@ import { rateLimitsSchema } from './rate-limits-schema.ts';
 import { reviewSchema } from './review-schema.ts';
 import { allowInsecureHttpSchema, checkTransportSecurity, serverTlsSchema } from './server-tls-schema.ts';
 import { checkCommandOrPackage, packageServerFields, supplyChainSchema } from './supply-chain-schema.ts';
+import { validationSchema } from './validation-schema.ts';
 
 const serverName = z
   .string()
@@ -263,6 +265,8 @@ export const configSchema = z
     alerts: alertsSchema.prefault({}),
     changeControl: changeControlSchema.prefault({}),
     detection: detectionSchema.prefault({}),
+    validation: validationSchema.prefault({}),
+    argumentGuards: argumentGuardsSchema,
     review: reviewSchema.prefault({}),
     supplyChain: supplyChainSchema.prefault({}),
     metrics: z

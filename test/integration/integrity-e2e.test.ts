@@ -285,7 +285,9 @@ describe('integrity quarantine end to end', () => {
         async () => ((await toolNames()).includes(`docs__${m.key}`) ? true : undefined),
         'the tool back after approval',
       );
-      assert.ok((await client.result('tools/call', { name: `docs__${m.key}`, arguments: {} }))['content']);
+      assert.ok(
+        (await client.result('tools/call', { name: `docs__${m.key}`, arguments: { name: 'a' } }))['content'],
+      );
       const events = await until(async () => {
         const found = await pinEvents(change.id);
         return found.length >= 2 ? found : undefined;
