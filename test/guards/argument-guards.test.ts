@@ -8,26 +8,10 @@ import type { DownstreamCall } from '../../src/core/call.ts';
 import type { JsonObject } from '../../src/core/jsonrpc.ts';
 import { ERRORS, JSONRPC } from '../../src/errors.ts';
 import { argumentGuard } from '../../src/guards/argument-guards.ts';
+import { downstreamCall } from '../helpers/downstream-call.ts';
 
 function call(params: JsonObject, method = 'tools/call'): DownstreamCall {
-  return {
-    era: 'legacy',
-    id: 1,
-    method,
-    params,
-    protocolVersion: '2025-11-25',
-    clientCapabilities: {},
-    clientInfo: undefined,
-    logLevel: undefined,
-    sessionId: 's1',
-    signal: new AbortController().signal,
-    trace: { server: 'fx' },
-    principal: undefined,
-    subjectToken: undefined,
-    paramHeaders: {},
-    notify: () => undefined,
-    sendRequest: undefined,
-  };
+  return downstreamCall(params, { method });
 }
 
 // A filesystem with no symlinks: every path under /srv/data exists as itself.

@@ -9,6 +9,7 @@ import type { JsonObject } from '../../src/core/jsonrpc.ts';
 import { JSONRPC, RampartError } from '../../src/errors.ts';
 import { argumentValidationGuard } from '../../src/guards/argument-validation.ts';
 import { Pipeline, type RequestEvent } from '../../src/guards/pipeline.ts';
+import { downstreamCall } from '../helpers/downstream-call.ts';
 
 const schema = {
   type: 'object',
@@ -26,24 +27,7 @@ function call(
   target: CallTarget | undefined,
   method = 'tools/call',
 ): DownstreamCall {
-  return {
-    era: 'legacy',
-    id: 1,
-    method,
-    params,
-    protocolVersion: '2025-11-25',
-    clientCapabilities: {},
-    clientInfo: undefined,
-    logLevel: undefined,
-    sessionId: 's1',
-    signal: new AbortController().signal,
-    trace: { server: 'bank', target },
-    principal: undefined,
-    subjectToken: undefined,
-    paramHeaders: {},
-    notify: () => undefined,
-    sendRequest: undefined,
-  };
+  return downstreamCall(params, { method, trace: { server: 'bank', target } });
 }
 
 function setup(config: Record<string, unknown> = {}) {
