@@ -133,6 +133,16 @@ export const ERRORS = {
     rpc: JSONRPC.SERVER_ERROR - 1,
     message: 'The upstream server is unavailable.',
   },
+  RAMPART_SANDBOX_UNAVAILABLE: {
+    http: 502,
+    rpc: JSONRPC.SERVER_ERROR - 45,
+    message: 'The upstream server must run sandboxed, and the sandbox cannot be set up here.',
+  },
+  RAMPART_EGRESS_REFUSED: {
+    http: 403,
+    rpc: JSONRPC.SERVER_ERROR - 46,
+    message: "A sandboxed server's outbound connection was refused by its egress allowlist.",
+  },
   RAMPART_UPSTREAM_TIMEOUT: {
     http: 504,
     rpc: JSONRPC.SERVER_ERROR - 2,
@@ -577,6 +587,33 @@ export const ERRORS = {
     http: 503,
     rpc: JSONRPC.SERVER_ERROR,
     message: "The server's package has not been verified (or failed verification).",
+  },
+  // The credential vault (src/vault): -32050..-32054.
+  RAMPART_CANARY_DETECTED: {
+    http: 403,
+    rpc: JSONRPC.SERVER_ERROR - 50,
+    message: 'The call was blocked: it carried a value that must never leave Rampart.',
+  },
+  RAMPART_VAULT_LOCKED: {
+    http: 503,
+    rpc: JSONRPC.SERVER_ERROR - 51,
+    message:
+      'The vault cannot be opened: its master key is missing or is not the key its secrets are wrapped with.',
+  },
+  RAMPART_VAULT_SECRET_UNKNOWN: {
+    http: 500,
+    rpc: JSONRPC.SERVER_ERROR - 52,
+    message: 'The configuration refers to a vault secret that does not exist.',
+  },
+  RAMPART_VAULT_TAMPERED: {
+    http: 500,
+    rpc: JSONRPC.SERVER_ERROR - 53,
+    message: 'A vault record failed authentication: it was altered or belongs to another name or version.',
+  },
+  RAMPART_VAULT_SECRET_INVALID: {
+    http: 400,
+    rpc: JSONRPC.SERVER_ERROR - 54,
+    message: 'The secret name or value is not acceptable.',
   },
 } as const satisfies Record<string, Entry>;
 

@@ -22,15 +22,18 @@ import { Gateway } from './core/gateway.ts';
 import { MrtrBridge } from './core/mrtr-bridge.ts';
 import { createTokenSigner } from './core/signed-token.ts';
 import { RampartError } from './errors.ts';
+import { flowKeyOf, SessionFlows } from './flows/session-flows.ts';
 import { createApprovalFlow } from './guards/approval-flow.ts';
 import { argumentGuard } from './guards/argument-guards.ts';
 import { argumentValidationGuard } from './guards/argument-validation.ts';
+import { createFlowGuards, type FlowGuards, sessionLabelsOf } from './guards/flow-guard.ts';
 import { DEFAULT_OUTPUT_ACTIONS, OUTPUT_DETECTORS } from './guards/output-detectors.ts';
 import { createOutputGuard } from './guards/output-guard.ts';
 import type { EventPayloads, EventSink, Guard, RequestEvent } from './guards/pipeline.ts';
 import { Pipeline } from './guards/pipeline.ts';
 import { createPolicyGuard } from './guards/policy-guard.ts';
 import { rateLimitGuard } from './guards/rate-limit-guard.ts';
+import { type CanaryHit, createCanaryGuard, createSecretExposureGuard } from './guards/vault-guard.ts';
 import { createHostOriginPolicy } from './ingress/host-origin.ts';
 import { HttpIngress } from './ingress/http-server.ts';
 import { ListenHub } from './ingress/listen-hub.ts';
@@ -49,17 +52,21 @@ import { authorizeGateway } from './policy/gateway-authorization.ts';
 import { formatProblem } from './policy/policy-files.ts';
 import { PolicyService } from './policy/policy-service.ts';
 import { type ReviewScheduler, scheduledReviews } from './review/scheduler.ts';
+import type { EgressAttempt } from './sandbox/egress-proxy.ts';
 import { SqliteStore } from './store/sqlite-store.ts';
 import { type Authorizer, CallbackAuthorizer } from './upstream/credentials/authorizer.ts';
 import type { CredentialDeps } from './upstream/credentials/index.ts';
+import { Upstream } from './upstream/upstream.ts';
+import { canaryAlert } from './vault/canary-alert.ts';
+import { LiveVault } from './vault/live-vault.ts';
+import { scrubbingLogger } from './vault/log-scrub.ts';
+import { bindVaultReferences, vaultReferences } from './vault/references.ts';
 
 /** The state key of the digest of the configuration the last start ran with. */
 const CONFIG_DIGEST = 'config-sha256';
 
 /** Where the browser leg of an upstream OAuth authorization comes back to. */
 const OAUTH_CALLBACK_PATH = '/oauth/callback';
-
-import { Upstream } from './upstream/upstream.ts';
 
 export interface RampartOptions {
   /** Directory relative paths in the config are resolved against. */
@@ -116,6 +123,10 @@ export class Rampart {
   private readonly changes: ChangeControl;
   /** The rug-pull quarantine: pinned definitions, held changes and their decisions (src/integrity). */
   readonly integrity: RuntimeIntegrity;
+  /** The credential vault: `${vault:NAME}` references, exact-value redaction and canaries (src/vault). */
+  readonly vault: LiveVault;
+  /** What each session (or stateless caller) has touched, for toxic-flow policies (`policy.flows`). */
+  flows: SessionFlows | undefined;
   /** Where calls held for approval wait for a human (open from start() while policies are configured). */
   approvals: ApprovalBroker | undefined;
   private admin: { url: string; close(): Promise<void> } | undefined;
@@ -151,6 +162,17 @@ export class Rampart {
     this.approvalClock = options.approvalClock;
     this.baseDir = options.baseDir;
     this.stateDir = path.resolve(options.baseDir, config.stateDir);
+    this.vault = new LiveVault({
+      config: config.vault,
+      stateDir: this.stateDir,
+      baseDir: options.baseDir,
+      log: options.log,
+      ...(options.now ? { now: options.now } : {}),
+      // A stdio child keeps the environment it was started with; HTTP headers take the new value on the next request.
+      onChange: (names) => this.log.info('vault secrets changed', { names: [...names].join(',') }),
+    });
+    // Every log line passes the vault's redaction: the value of a live secret never reaches the log.
+    this.log = scrubbingLogger(options.log, this.vault);
     this.store = new SqliteStore(this.stateDir);
     this.approvalBridge = new MrtrBridge(
       createTokenSigner(this.store.secret('approval-state-hmac')),
@@ -171,7 +193,25 @@ export class Rampart {
       authorizer: options.credentials?.authorizer ?? this.authorizer,
     };
     for (const server of config.servers) {
-      this.gateway.addUpstream(new Upstream(server, options.baseDir, this.log, this.gateway, credentials));
+      this.gateway.addUpstream(
+        new Upstream(
+          bindVaultReferences(server, (name) => this.vault.value(name)),
+          options.baseDir,
+          this.log,
+          this.gateway,
+          credentials,
+          {
+            // Never visible to a sandboxed server, even inside a directory bound for it: state and key files.
+            hidden: [
+              this.stateDir,
+              ...('file' in config.vault.masterKey
+                ? [path.resolve(options.baseDir, config.vault.masterKey.file)]
+                : []),
+            ],
+            onEgress: (attempt) => this.recordEgress(attempt),
+          },
+        ),
+      );
     }
     this.alerts = new AlertHub({
       log: this.log,
@@ -256,7 +296,13 @@ export class Rampart {
       : undefined;
     // Policies read a tool's risk as the metadata detectors scored it (`resource.risk`, 0-100).
     if (this.policies) this.policies.riskOf = (server, name) => this.integrity.riskOf(server, name);
-    const policyGuards = this.policies ? [this.createPolicyGuard(this.policies, config, sink)] : [];
+    // Toxic-flow control: the session's labels are fixed just before policy decides on them (and the event records
+    // them); a forwarded call's labels join the session after every request guard passed.
+    const flowGuards =
+      this.policies && config.policy?.flows.enabled ? this.createFlowGuards(this.policies) : undefined;
+    const policyGuards = this.policies
+      ? [...(flowGuards ? [flowGuards.snapshot] : []), this.createPolicyGuard(this.policies, config, sink)]
+      : [];
     // Rate limits count before policies decide: refused attempts use up a caller's budget too.
     const rateLimits =
       config.rateLimits.length > 0
@@ -265,6 +311,8 @@ export class Rampart {
     this.pipeline = new Pipeline(
       [
         auditGate,
+        // A canary in a call's params blocks it before any other guard spends work (or a policy explains why).
+        createCanaryGuard(this.vault, (hit) => this.onCanary(hit)),
         ...rateLimits,
         ...policyGuards,
         // After policy: validating first would tell a caller that may not see a tool that it exists.
@@ -280,14 +328,19 @@ export class Rampart {
           : []),
         ...(options.guards ?? []),
         // Response phase: what comes back is scanned and redacted before the agent (and the audit log) sees it.
+        // Before detection: a canary must block the result before any redaction could hide it.
+        createSecretExposureGuard(this.vault, (hit) => this.onCanary(hit)),
         ...(config.detection.enabled
           ? [createOutputGuard(config.detection, DEFAULT_OUTPUT_ACTIONS, OUTPUT_DETECTORS)]
           : []),
+        // Last of their phases: the request one once the call will be forwarded, the response one after detection.
+        ...(flowGuards ? [flowGuards.commit, flowGuards.findings] : []),
       ],
       sink,
     );
     this.sessions = new SessionStore(config.limits.maxSessions, config.limits.sessionIdleMs, (session) => {
       this.gateway.sessionClosed(session.id);
+      this.flows?.forget(flowKeyOf({ sessionId: session.id, principal: undefined }).key);
       for (const uri of session.subscriptions) this.gateway.releaseSubscription(uri);
     });
     this.listeners = new ListenHub(this.gateway, this.sessions);
@@ -333,6 +386,9 @@ export class Rampart {
   private async startNow(): Promise<string> {
     // Before anything else: under the two-person rule an unapproved configuration must not run at all.
     const version = this.changes.start(this.policies?.files);
+    // Before anything is logged, audited or spawned: references resolve, and canaries and redaction are armed.
+    await this.vault.open(vaultReferences(this.config));
+    this.vault.watch();
     // No request may be answered unaudited: the log opens (and recovers a spool) before anything listens.
     if (!this.unaudited) {
       // Sinks first: a sink that cannot work (a refused endpoint, an unreadable CA) stops the start.
@@ -447,6 +503,23 @@ export class Rampart {
     };
   }
 
+  /** The toxic-flow guards over an in-memory flow per session (or caller), feeding `context.sessionLabels`. */
+  private createFlowGuards(policies: PolicyService): FlowGuards {
+    const flowConfig = this.config.policy!.flows;
+    const flows = new SessionFlows({
+      idleMs: this.config.limits.sessionIdleMs,
+      maxTracked: flowConfig.maxTracked,
+      onEvicted: () => this.log.warn('toxic-flow tracking is full; the longest idle flow was forgotten'),
+    });
+    this.flows = flows;
+    policies.sessionLabels = sessionLabelsOf(flows);
+    return createFlowGuards({
+      flows,
+      labelsOf: (target) => policies.itemLabels(target),
+      detectors: flowConfig.detectors && this.config.detection.enabled,
+    });
+  }
+
   /** The policy guard, with its approval flow (calls a policy holds wait for a human there). */
   private createPolicyGuard(policies: PolicyService, config: RampartConfig, sink: EventSink) {
     void sink;
@@ -472,6 +545,45 @@ export class Rampart {
       continuesParkedCall: (params) => this.gateway.continuesParkedCall(params),
     });
     return createPolicyGuard(policies, flow);
+  }
+
+  /**
+   * Every connection a sandboxed server attempts through its egress proxy is an audit event (`egress/connect`,
+   * name `host:port`); a refused one also raises an alert, since a confined server reaching elsewhere is suspect.
+   */
+  private recordEgress(attempt: EgressAttempt): void {
+    const target = `${attempt.host}:${attempt.port}`;
+    this.log.info('sandbox egress', { server: attempt.server, target, allowed: attempt.allowed });
+    this.audit
+      ?.append({
+        decision: attempt.allowed ? 'allowed' : 'denied',
+        server: attempt.server,
+        method: 'egress/connect',
+        name: target,
+        ...(attempt.allowed ? {} : { code: 'RAMPART_EGRESS_REFUSED' }),
+        detail: {
+          egress: {
+            host: attempt.host,
+            port: attempt.port,
+            ...(attempt.address !== undefined ? { address: attempt.address } : {}),
+            ...(attempt.reason !== undefined ? { reason: attempt.reason } : {}),
+          },
+        },
+      })
+      .catch((err: unknown) => this.log.error('recording an egress attempt failed', { error: String(err) }));
+    if (!attempt.allowed) {
+      this.alerts.raiseSystem(
+        RULE_IDS.sandboxEgressRefused,
+        'high',
+        `sandboxed server ${attempt.server} tried to reach ${target} (${attempt.reason ?? 'refused'})`,
+        { server: attempt.server, target, reason: attempt.reason ?? 'refused' },
+      );
+    }
+  }
+
+  /** A canary sighting raises a critical alert; the call's own event names the canary in its rule ids. */
+  private onCanary(hit: CanaryHit): void {
+    this.alerts.raise(canaryAlert(hit, Date.now()));
   }
 
   /** A hot-reloaded policy set is a `config_changed` audit event (digests of the new and the previous set). */
@@ -546,6 +658,7 @@ export class Rampart {
     this.revocations?.close();
     this.policies?.close();
     this.integrity.close();
+    this.vault.close();
     this.metricsServer?.close();
     await this.reviews?.stop();
     await this.closeRecording();
@@ -599,8 +712,9 @@ export class Rampart {
     await audit.append(
       fromRequestEvent(event, {
         traceId: event.traceId,
-        arguments: payloads?.arguments,
-        result: payloads?.result,
+        // Whatever the payload mode (a digest of a secret can be tested against guesses), secrets go first.
+        arguments: this.vault.redactDeep(payloads?.arguments),
+        result: this.vault.redactDeep(payloads?.result),
         findings: event.findings?.map((f) => ({
           ruleId: f.rule,
           severity: f.severity,

@@ -290,6 +290,9 @@ export function fromRequestEvent(
     timings: event.timings,
     arguments: extra.arguments,
     result: extra.result,
-    detail: event.policy ? { policy: event.policy } : undefined,
+    detail:
+      event.policy || event.flow
+        ? { ...(event.policy ? { policy: event.policy } : {}), ...(event.flow ? { flow: event.flow } : {}) }
+        : undefined,
   };
 }

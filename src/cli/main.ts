@@ -13,6 +13,7 @@ import { policyCommand } from './policy.ts';
 import { reviewCommand } from './review.ts';
 import { revoke } from './revoke.ts';
 import { scanCommand } from './scan.ts';
+import { secretsCommand } from './secrets.ts';
 import { serve } from './serve.ts';
 import { serverCommand } from './server-add.ts';
 import { stdio } from './stdio.ts';
@@ -45,6 +46,8 @@ Commands:
                              review tool, prompt and server changes held by the integrity quarantine
   manifest build|sign|verify|keygen
                              build, sign (Ed25519) or verify (Ed25519 or Sigstore) a server's signed tool manifest
+  secrets set|list|rotate|rm|keygen [NAME] [--config FILE] [--canary] [--from-env VAR]
+                             the credential vault: secrets encrypted at rest and canary tokens (values via stdin)
   server add npm:<name>@<version> [--config FILE] [--name NAME] [--bin BIN]
                              verify and cache an npm package, and add it as a pinned \`package\` server
   detect tools|outputs|changes FILE.jsonl [--threshold X]
@@ -63,6 +66,7 @@ async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'scan') return scanCommand(argv.slice(1));
   if (argv[0] === 'manifest') return manifestCommand(argv.slice(1));
   if (argv[0] === 'server') return serverCommand(argv.slice(1));
+  if (argv[0] === 'secrets') return secretsCommand(argv.slice(1));
   if (argv[0] === 'detect') return detectCommand(argv.slice(1));
   const { positionals, values } = parseArgs({
     args: argv,

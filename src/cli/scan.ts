@@ -6,6 +6,7 @@ import { homedir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createLogger } from '../monitor/logger.ts';
+import { sandboxAvailable } from '../sandbox/executables.ts';
 import { assessServer, type MetadataAssessor, type ScanResult } from '../scan/assess.ts';
 import {
   type ConfigFile,
@@ -16,7 +17,6 @@ import {
 import { inspectTarget } from '../scan/inspect.ts';
 import { metadataAssessor } from '../scan/metadata-assessor.ts';
 import { isThreat, renderJson, renderSarif, renderTable } from '../scan/report.ts';
-import { sandboxAvailable } from '../scan/sandbox.ts';
 import { nextScanPins, readScanPins, scanPinKey, writeScanPins } from '../scan/scan-pins.ts';
 import { type CommandIo, commandIo, parseOrUsage } from './command-io.ts';
 

@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { demoConfig } from '../config/demo.ts';
 import { loadConfigFile } from '../config/load.ts';
-import type { RampartConfig } from '../config/schema.ts';
+import type { RampartConfig, StdioServerConfig } from '../config/schema.ts';
 import { isStdioServer } from '../config/schema.ts';
 import { createLogger } from '../monitor/logger.ts';
 import { Rampart } from '../runtime.ts';
@@ -19,6 +19,12 @@ export function checkBindSafety(config: RampartConfig): string | undefined {
   );
 }
 
+/** How a stdio server is confined, for the start banner: an unconfined one is named as such. */
+function confinement(server: StdioServerConfig): string {
+  if (server.sandbox === 'off') return 'UNSANDBOXED (sandbox: off)';
+  return server.sandbox.network === 'none' ? 'sandboxed, no network' : 'sandboxed, egress via proxy';
+}
+
 export async function serve(configPath: string | undefined): Promise<number> {
   const config = configPath ? loadConfigFile(configPath) : demoConfig(path.resolve('.rampart'));
   const baseDir = configPath ? path.dirname(path.resolve(configPath)) : process.cwd();
@@ -31,7 +37,10 @@ export async function serve(configPath: string | undefined): Promise<number> {
   const rampart = new Rampart(config, { baseDir, log, configFile: configPath });
   const url = await rampart.start();
   const servers = config.servers
-    .map((s) => `    - ${s.name} (${isStdioServer(s) ? `stdio: ${s.command ?? s.package}` : s.url})`)
+    .map(
+      (s) =>
+        `    - ${s.name} (${isStdioServer(s) ? `stdio: ${s.command ?? s.package}, ${confinement(s)}` : s.url})`,
+    )
     .join('\n');
   process.stdout.write(
     [

@@ -2,6 +2,8 @@
 // demo server, so a first run needs no setup, no network and no npx download.
 import { dirname, resolve } from 'node:path';
 import { DEMO_SERVER_MAIN } from '../demo/location.ts';
+import { DEFAULT_POLICY_FILE } from '../policy/default-policy.ts';
+import { sandboxAvailable } from '../sandbox/executables.ts';
 import type { RampartConfig } from './schema.ts';
 import { configSchema } from './schema.ts';
 
@@ -21,7 +23,12 @@ export function demoConfig(stateDir: string): RampartConfig {
         // The demo server ships inside Rampart itself, so what it serves first is trusted; a later change to it is
         // still held for review. Servers in a config file default to `enforce`.
         integrity: 'tofu',
+        // Confined like any stdio server where bubblewrap is installed; without it the demo (Rampart's own code)
+        // runs unconfined, explicitly, so that the first run needs nothing but Node.js (`rampart serve` says so).
+        ...(sandboxAvailable() ? {} : { sandbox: 'off' }),
       },
     ],
+    // Rampart's default policy set (policies/default.cedar): everything allowed except toxic flows.
+    policy: { files: [DEFAULT_POLICY_FILE] },
   });
 }

@@ -30,7 +30,47 @@ export const policySchema = z
       .record(z.string(), labelList)
       .default({})
       .describe(
-        "Labels per server name or exposed tool/prompt name (`<server>__<tool>`); an item carries its own and its server's labels as `resource.labels`.",
+        "Labels per server name or exposed tool/prompt name (`<server>__<tool>`); an item carries its own and its server's labels as `resource.labels` (a tool also those its hints add, see `flows`). The toxic-flow labels are `private_data`, `untrusted_input`, `public_sink` and `destructive`.",
+      ),
+    flows: z
+      .strictObject({
+        enabled: z
+          .boolean()
+          .default(true)
+          .describe(
+            'Toxic-flow tracking: a session (a 2025-11-25 session, else the caller) accumulates the labels of what it called, read or got; policies read them as `context.sessionLabels`.',
+          ),
+        annotations: z
+          .boolean()
+          .default(true)
+          .describe(
+            'Tool hints add labels: `destructiveHint: true` adds `destructive`, `openWorldHint: true` adds `untrusted_input`. Only hints a server declares as true count (never the MCP defaults), so a hint can add a label but never remove one `labels` gives.',
+          ),
+        ignoreAnnotations: z
+          .array(z.string().min(1))
+          .default([])
+          .describe(
+            'Servers or exposed tool names whose hints add no labels: their labels are exactly what `labels` says.',
+          ),
+        detectors: z
+          .boolean()
+          .default(true)
+          .describe(
+            'A result in which the output detectors flagged instructions aimed at the agent marks the session `untrusted_input` (needs `detection`).',
+          ),
+        maxTracked: z
+          .number()
+          .int()
+          .min(100)
+          .max(10_000_000)
+          .default(100_000)
+          .describe(
+            'Sessions and callers tracked at once; the longest idle is forgotten first (and logged). Idle ones are forgotten after `limits.sessionIdleMs`.',
+          ),
+      })
+      .prefault({})
+      .describe(
+        'Toxic-flow control: session labels from `labels`, tool hints and detector findings (docs/policy-cookbook.md, "Toxic flows").',
       ),
     approvals: z
       .strictObject({

@@ -13,9 +13,11 @@ import { manifestSchema } from './manifest-schema.ts';
 import { policySchema } from './policy-schema.ts';
 import { rateLimitsSchema } from './rate-limits-schema.ts';
 import { reviewSchema } from './review-schema.ts';
+import { sandboxSchema } from './sandbox-schema.ts';
 import { allowInsecureHttpSchema, checkTransportSecurity, serverTlsSchema } from './server-tls-schema.ts';
 import { checkCommandOrPackage, packageServerFields, supplyChainSchema } from './supply-chain-schema.ts';
 import { validationSchema } from './validation-schema.ts';
+import { vaultSchema } from './vault-schema.ts';
 
 const serverName = z
   .string()
@@ -113,6 +115,7 @@ const stdioServer = z
         'Environment of the child. Only PATH, HOME, LANG and TZ are inherited; everything else must be named here.',
       ),
     restart: restart.default({ initialDelayMs: 250, maxDelayMs: 30_000, resetAfterMs: 60_000 }),
+    sandbox: sandboxSchema,
   })
   .superRefine(checkCommandOrPackage)
   .describe('An upstream started as a supervised child process speaking MCP over stdio.');
@@ -269,6 +272,7 @@ export const configSchema = z
     argumentGuards: argumentGuardsSchema,
     review: reviewSchema.prefault({}),
     supplyChain: supplyChainSchema.prefault({}),
+    vault: vaultSchema.prefault({}),
     metrics: z
       .strictObject({
         host: z.string().default('127.0.0.1').describe('Address of the metrics listener (keep it internal).'),

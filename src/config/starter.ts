@@ -1,6 +1,8 @@
 // The commented config that `rampart init` writes. Every value shown is valid; test/config/starter.test.ts
 // runs it through the loader so it cannot rot when the schema changes.
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { DEFAULT_POLICY_FILE } from '../policy/default-policy.ts';
 
 export const STARTER_CONFIG = `# Rampart configuration. Reference for every option: docs/configuration.md
 # Start with:  rampart serve --config rampart.yaml
@@ -67,16 +69,37 @@ limits:
   # On SIGTERM/SIGINT, in-flight requests get this long to finish.
   shutdownGraceMs: 10000
 
+# Authorization with Cedar policies (docs/policy-cookbook.md). policies/default.cedar is Rampart's
+# default set, written by \`rampart init\`: it allows every call, except that a public_sink call is refused
+# once the session has seen both private_data and untrusted_input (toxic-flow control). Label your tools
+# below; tighten the set from docs/cookbook/ (baseline.cedar is default deny).
+policy:
+  files: [policies/default.cedar]
+  # labels:
+  #   everything__get-resource-reference: [private_data]
+  #   remote__send_mail: [public_sink]
+
 log:
   # debug, info, warn, error or silent; written to stderr as JSON lines.
   level: info
 `;
 
-/** Writes the starter config to `path`; returns false and leaves the file alone if it exists and !force. */
+/**
+ * Writes the starter config to `path` and the default policy set beside it (policies/default.cedar); returns false
+ * and leaves the config alone if it exists and !force. An existing policy file is never overwritten.
+ */
 export function writeStarterConfig(path: string, options: { force: boolean }): boolean {
+  if (!writeOnce(path, STARTER_CONFIG, options.force)) return false;
+  const policies = join(dirname(path), 'policies');
+  mkdirSync(policies, { recursive: true });
+  writeOnce(join(policies, 'default.cedar'), readFileSync(DEFAULT_POLICY_FILE, 'utf8'), false);
+  return true;
+}
+
+function writeOnce(path: string, text: string, force: boolean): boolean {
   try {
     // 'wx' fails if the file exists, without a window between checking and writing.
-    writeFileSync(path, STARTER_CONFIG, { flag: options.force ? 'w' : 'wx' });
+    writeFileSync(path, text, { flag: force ? 'w' : 'wx' });
     return true;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;

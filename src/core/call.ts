@@ -34,8 +34,22 @@ export interface CallTrace {
   annotations?: JsonObject | undefined;
   /** What detectors found in this request or its result (rule, severity, where), recorded in its audit event. */
   findings?: { rule: string; severity: string; location?: string }[] | undefined;
+  /** The toxic-flow state this request was decided in (src/flows), recorded in its audit event. */
+  flow?: FlowTrace | undefined;
   headers?: HeaderBag | undefined;
   span?: RequestSpan | undefined;
+}
+
+/**
+ * A request's toxic flow: whose flow it is, the session's labels before it and which items contributed them, the
+ * labels of the item it acts on (and where each came from), and the labels it added to the session.
+ */
+export interface FlowTrace {
+  scope: 'session' | 'caller';
+  session: string[];
+  sources: Record<string, { item: string; via: 'config' | 'annotation' | 'detector' }[]>;
+  labels: { label: string; via: 'config' | 'annotation' | 'detector' }[];
+  added: string[];
 }
 
 export interface DownstreamCall {

@@ -6,8 +6,9 @@
 //   2. era           2025-11-25 session lookup or 2026-07-28 header/_meta validation: decides what the message is.
 //   3. authenticate  who is calling (identity issue); nothing below runs for an unknown caller.
 //   4. route         resolve the exposed name to one upstream and its own name (only listed names route).
-//   5. request       guards on the exact call: rate limits, policy, integrity pins, argument validation,
-//                    approvals (authorization, integrity and execution-safety issues). A deny stops here.
+//   5. request       guards on the exact call: rate limits, policy (on the session's toxic-flow labels),
+//                    integrity pins, argument validation, approvals (authorization, integrity and execution-safety
+//                    issues). A deny stops here; a call that passes them all adds its labels to its session.
 //   6. upstream      forward with Rampart's own ids, progress tokens and timeouts.
 //   7. response      guards on what comes back: detectors, redaction, size caps.
 //   8. record        exactly one structured event per request, whatever the outcome.
@@ -15,7 +16,7 @@
 // Phases 1-2 and 4 and 6 live in the ingress and the gateway core; this module runs the guard phases (3, 5, 7)
 // and produces the event of phase 8, so every path shares one decision sequence.
 
-import type { DownstreamCall } from '../core/call.ts';
+import type { DownstreamCall, FlowTrace } from '../core/call.ts';
 import type { JsonObject } from '../core/jsonrpc.ts';
 import { PeerError } from '../core/jsonrpc.ts';
 import { type ErrorCode, RampartError, toRampartError } from '../errors.ts';
@@ -95,6 +96,8 @@ export interface RequestEvent {
   policy?: { digest: string; effect: string } | undefined;
   /** Detector findings on the request or its result (rule ids and severities; never the matched text). */
   findings?: { rule: string; severity: string; location?: string }[] | undefined;
+  /** The toxic flow the request was decided in, when its session or item carried labels (src/flows). */
+  flow?: FlowTrace | undefined;
 }
 
 /** What the call carried and returned, for the audit log's data-minimisation setting to keep or hash. */
@@ -152,6 +155,11 @@ function payloadsOf(call: DownstreamCall, result: JsonObject | undefined): Event
     result,
     annotations: call.trace.annotations,
   };
+}
+
+/** A flow is recorded when the session or the item carried a label (else it would only cost bytes). */
+function flowed(flow: FlowTrace | undefined): flow is FlowTrace {
+  return flow !== undefined && (flow.session.length > 0 || flow.labels.length > 0);
 }
 
 /** Runs guards around `forward` in the fixed phase order and records one event. A guard that throws denies. */
@@ -253,6 +261,7 @@ export class Pipeline {
       timings,
       policy: call.trace.policy,
       ...(call.trace.findings?.length ? { findings: call.trace.findings } : {}),
+      ...(flowed(call.trace.flow) ? { flow: call.trace.flow } : {}),
     };
     span.end(event);
     try {

@@ -7,6 +7,7 @@ import type { Principal } from '../auth/principal.ts';
 import type { PolicyConfig } from '../config/policy-schema.ts';
 import type { CallTarget, DownstreamCall } from '../core/call.ts';
 import { isObject, type JsonObject } from '../core/jsonrpc.ts';
+import { type ItemLabel, itemLabels } from '../flows/labels.ts';
 import type { Logger } from '../monitor/logger.ts';
 import { argumentsTypeOf, type CedarValue, cedarArguments } from './arguments.ts';
 import { type CedarEntity, type PolicyDecision, PolicyEngine, type PolicyRequest } from './engine.ts';
@@ -62,7 +63,7 @@ export interface RequestFacts {
   readonly nowMs: number;
 }
 
-/** Session labels a request carries (filled by toxic-flow tracking; empty until it exists). */
+/** Session labels a request carries (toxic-flow tracking: src/flows, guards/flow-guard.ts). */
 export type SessionLabels = (call: DownstreamCall) => readonly string[];
 
 export class PolicyService {
@@ -276,12 +277,11 @@ export class PolicyService {
         return { resource: server, related: [] };
       case 'tool':
         return {
-          resource: toolEntity(
-            target.server,
-            target.exposedName,
-            target.item,
-            this.marks(target.server, target.exposedName),
-          ),
+          resource: toolEntity(target.server, target.exposedName, target.item, {
+            // The same labels toxic-flow tracking adds to the session: config's, then the tool's own hints'.
+            labels: this.itemLabels(target).map((l) => l.label),
+            risk: this.riskOf(target.server, target.exposedName),
+          }),
           related: [server],
         };
       case 'prompt':
@@ -322,6 +322,11 @@ export class PolicyService {
           related: [server],
         };
     }
+  }
+
+  /** An item's labels with their origin: `policy.labels` (its server's and its own) and, for tools, its hints. */
+  itemLabels(target: CallTarget): ItemLabel[] {
+    return itemLabels(this.config, target);
   }
 
   private labelsOf(name: string): readonly string[] {

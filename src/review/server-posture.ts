@@ -1,6 +1,5 @@
 // How a configured server is protected beyond policies: whether its definitions are checked against a publisher's
-// signed manifest, and whether a stdio server runs sandboxed. Read from the server entry's keys only, so the
-// manifest and sandbox work can change what they mean without the review following them around.
+// signed manifest, and whether a stdio server runs sandboxed. Read from the server entry's keys only.
 import type { ServerConfig } from '../config/schema.ts';
 import { isStdioServer } from '../config/schema.ts';
 
@@ -11,11 +10,10 @@ export function hasSignedManifest(server: ServerConfig): boolean {
 }
 
 /**
- * True for a child process Rampart starts without a sandbox. HTTP servers are not Rampart's to sandbox; a stdio
- * server counts as sandboxed only once its entry has a `sandbox` key (none exists yet: every one is unsandboxed).
+ * True for a child process Rampart starts without a sandbox: only `sandbox: off` does that (every other stdio
+ * server runs under bubblewrap, or does not start). HTTP servers are not Rampart's to sandbox.
  */
 export function runsUnsandboxed(server: ServerConfig): boolean {
   if (!isStdioServer(server)) return false;
-  const sandbox = (server as Readonly<Record<string, unknown>>)['sandbox'];
-  return sandbox === undefined || sandbox === null || sandbox === false;
+  return (server as Readonly<Record<string, unknown>>)['sandbox'] === 'off';
 }

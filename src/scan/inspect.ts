@@ -87,6 +87,8 @@ function serverConfigOf(target: ScanTarget, options: InspectOptions): ServerConf
           ...(target.cwd ? { cwd: target.cwd } : {}),
           timeouts,
           restart,
+          // The scan wraps the command in its own bubblewrap sandbox (src/scan/sandbox.ts), or was told not to.
+          sandbox: 'off',
         };
   const parsed = configSchema.parse({ servers: [entry], integrity: { mode: 'monitor' } });
   return parsed.servers[0] as ServerConfig;

@@ -48,10 +48,3 @@ function namedDirectories(target: StdioTarget): string[] {
   }
   return [...dirs];
 }
-
-/** True when bubblewrap can be run here. */
-export function sandboxAvailable(pathEnv: string | undefined = process.env['PATH']): boolean {
-  return (pathEnv ?? '')
-    .split(path.delimiter)
-    .some((dir) => dir !== '' && existsSync(path.join(dir, 'bwrap')));
-}

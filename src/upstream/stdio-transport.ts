@@ -18,6 +18,9 @@ export interface StdioSpawn {
   args: string[];
   cwd: string;
   env: Record<string, string>;
+  /** Host uid and gid to run as (a sandboxed child when Rampart runs as root). */
+  uid?: number | undefined;
+  gid?: number | undefined;
 }
 
 export class StdioTransport implements MessageTransport {
@@ -41,6 +44,7 @@ export class StdioTransport implements MessageTransport {
       env: this.spec.env,
       stdio: ['pipe', 'pipe', 'pipe'],
       detached: true,
+      ...(this.spec.uid !== undefined ? { uid: this.spec.uid, gid: this.spec.gid ?? this.spec.uid } : {}),
     });
     this.child = child;
     this.readLines(child.stdout, (line) => {

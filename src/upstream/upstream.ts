@@ -32,6 +32,8 @@ import type { PackageVerification } from '../integrity/provenance/types.ts';
 import { PIN_PREFIX } from '../integrity/spki.ts';
 import type { Logger } from '../monitor/logger.ts';
 import { type TraceHeaders, withTraceMeta } from '../monitor/traceparent.ts';
+import { EGRESS_SOCKET_NAME, type EgressAttempt, EgressProxy } from '../sandbox/egress-proxy.ts';
+import { sandboxCommand } from '../sandbox/sandbox-command.ts';
 import { type CredentialDeps, createCredentialProvider } from './credentials/index.ts';
 import type { CredentialContext, CredentialProvider } from './credentials/provider.ts';
 import { StreamableHttpTransport } from './http-transport.ts';
@@ -70,6 +72,14 @@ export interface UpstreamListener {
   onTlsKeyChanged?(upstream: Upstream, previous: string, current: string): void;
   /** Whether a new connection may use this TLS key (a key other than the approved one is held for review). */
   tlsKeyAllowed?(upstream: Upstream, spki: string): boolean;
+}
+
+/** What confining a stdio child needs from the runtime (src/sandbox). */
+export interface SandboxDeps {
+  /** Host paths never visible inside a sandbox (Rampart's state directory, key files). */
+  readonly hidden: readonly string[];
+  /** Every connection a sandboxed server attempts through its egress proxy (for the audit log). */
+  readonly onEgress: (attempt: EgressAttempt) => void;
 }
 
 /** What the downstream request contributes to the upstream request (modern upstreams take it per request). */
@@ -117,12 +127,15 @@ export class Upstream {
   private readonly credentials: CredentialProvider | undefined;
   /** The TLS keys this upstream presented, across connections and reconnects (HTTP upstreams only). */
   private readonly tlsKeys: PeerKeyTracker | undefined;
-  /** Why the last connect failed, when the upstream could not prove its identity: callers get it at once. */
+  /** Why the last connect failed, when the upstream could not prove its identity or be confined: callers get it at once. */
   private identityError: RampartError | undefined;
   /** Modern upstreams deliver change notifications only on a subscriptions/listen stream Rampart keeps open. */
   private listen: AbortController | undefined;
   private listenAck: { id: number | undefined; resolve: () => void } | undefined;
   private watchedUris: string[] = [];
+  private readonly sandboxDeps: SandboxDeps;
+  /** A sandboxed server's egress proxy, started with its first child and kept across restarts. */
+  private egressProxy: EgressProxy | undefined;
 
   constructor(
     config: ServerConfig,
@@ -130,8 +143,10 @@ export class Upstream {
     log: Logger,
     listener: UpstreamListener,
     credentialDeps: CredentialDeps = {},
+    sandboxDeps: SandboxDeps = { hidden: [], onEgress: () => undefined },
   ) {
     this.name = config.name;
+    this.sandboxDeps = sandboxDeps;
     this.config = config;
     this.baseDir = baseDir;
     this.log = log.child({ server: config.name });
@@ -276,6 +291,8 @@ export class Upstream {
     clearTimeout(this.retryTimer);
     for (const wake of this.waiters.splice(0)) wake();
     await this.peer?.close();
+    await this.egressProxy?.close();
+    this.egressProxy = undefined;
   }
 
   /** Stops a stdio child immediately (used when Rampart must exit now). */
@@ -335,16 +352,33 @@ export class Upstream {
   private createTransport(era: Era): MessageTransport {
     const config = this.config;
     if (isStdioServer(config)) {
+      const cwd = path.resolve(this.baseDir, config.cwd ?? '.');
+      const resolved = isPackageServer(config)
+        ? packageCommand(this.preparedPackage, config.args)
+        : resolveCommand(config.command!, config.args, cwd);
+      if (config.sandbox !== 'off') {
+        const confined = sandboxCommand(
+          { ...resolved, cwd, env: config.env },
+          {
+            settings: config.sandbox,
+            baseDir: this.baseDir,
+            hidden: this.sandboxDeps.hidden,
+            processEnv: process.env,
+            egress: this.egressProxy && {
+              socketDir: this.egressProxy.socketDir,
+              socketName: EGRESS_SOCKET_NAME,
+            },
+            hostUid: process.getuid?.() ?? -1,
+          },
+        );
+        return new StdioTransport(confined, this.log);
+      }
       const env: Record<string, string> = {};
       for (const key of INHERITED_ENV) {
         const value = process.env[key];
         if (value !== undefined) env[key] = value;
       }
       Object.assign(env, config.env);
-      const cwd = path.resolve(this.baseDir, config.cwd ?? '.');
-      const resolved = isPackageServer(config)
-        ? packageCommand(this.preparedPackage, config.args)
-        : resolveCommand(config.command!, config.args, cwd);
       return new StdioTransport({ ...resolved, cwd, env }, this.log);
     }
     const identity = identityFromConfig(config, this.baseDir, this.tlsKeys!, this.log, (spki) =>
@@ -406,7 +440,10 @@ export class Upstream {
       this.log.warn('upstream connect failed', { error: err instanceof Error ? err.message : String(err) });
       await this.peer?.close().catch(() => undefined);
       this.scheduleReconnect();
-      if (err instanceof RampartError && err.code === 'RAMPART_UPSTREAM_IDENTITY') {
+      if (
+        err instanceof RampartError &&
+        (err.code === 'RAMPART_UPSTREAM_IDENTITY' || err.code === 'RAMPART_SANDBOX_UNAVAILABLE')
+      ) {
         this.identityError = err;
         for (const wake of this.waiters.splice(0)) wake();
       } else {
@@ -416,6 +453,7 @@ export class Upstream {
   }
 
   private async open(era: Era): Promise<RpcPeer> {
+    await this.startEgressProxy();
     const transport = this.createTransport(era);
     const peer: RpcPeer = new RpcPeer(transport, {
       onRequest: (request, related, signal) => this.listener.onServerRequest(this, request, related, signal),
@@ -437,6 +475,22 @@ export class Upstream {
     await peer.start();
     if (transport instanceof StdioTransport) this.pid = transport.pid;
     return peer;
+  }
+
+  /** A sandboxed server with an egress allowlist gets its proxy before its first child starts. */
+  private async startEgressProxy(): Promise<void> {
+    const config = this.config;
+    if (this.egressProxy || !isStdioServer(config) || config.sandbox === 'off') return;
+    const network = config.sandbox.network;
+    if (network === 'none') return;
+    const asRoot = process.getuid?.() === 0;
+    this.egressProxy = await EgressProxy.start({
+      server: this.name,
+      allow: network.egress.allow,
+      ports: network.egress.ports,
+      onAttempt: this.sandboxDeps.onEgress,
+      owner: asRoot ? { uid: config.sandbox.uid, gid: config.sandbox.uid } : undefined,
+    });
   }
 
   private async probeModern(peer: RpcPeer): Promise<'modern' | 'legacy' | 'crashed'> {

@@ -43,7 +43,7 @@ export function project(t: { after(fn: () => void): void }, extra = ''): Project
           'log: { level: silent }',
           'servers:',
           // An upstream that never answers: no tool list ever arrives to re-validate the policies meanwhile.
-          `  - { name: fx, command: ${JSON.stringify(NODE)}, args: [-e, ${JSON.stringify(SILENT)}] }`,
+          `  - { name: fx, command: ${JSON.stringify(NODE)}, args: [-e, ${JSON.stringify(SILENT)}], sandbox: off }`,
           'policy:',
           '  files: [policies/main.cedar]',
           more,

@@ -53,7 +53,7 @@ describe('rampart policy', () => {
   it('serve refuses to start on an invalid policy file, naming file, line and column', () => {
     writeFileSync(
       path.join(dir, 'serve.yaml'),
-      `stateDir: ${path.join(dir, 'serve-state')}\nlisten: { port: 0 }\npolicy:\n  files: [bad.cedar]\nservers:\n  - name: biz\n    command: ${NODE}\n    args: [${BUSINESS}]\n`,
+      `stateDir: ${path.join(dir, 'serve-state')}\nlisten: { port: 0 }\npolicy:\n  files: [bad.cedar]\nservers:\n  - name: biz\n    command: ${NODE}\n    args: [${BUSINESS}]\n    sandbox: off\n`,
     );
     const run = rampart('serve', '--config', path.join(dir, 'serve.yaml'));
     assert.equal(run.code, 1);
@@ -145,7 +145,7 @@ cases:
     }
     writeFileSync(
       path.join(dir, 'rampart.yaml'),
-      `stateDir: ${stateDir}\npolicy:\n  files: [${policyFile}]\nservers:\n  - name: biz\n    command: ${NODE}\n    args: [${BUSINESS}]\n`,
+      `stateDir: ${stateDir}\npolicy:\n  files: [${policyFile}]\nservers:\n  - name: biz\n    command: ${NODE}\n    args: [${BUSINESS}]\n    sandbox: off\n`,
     );
     const config = path.join(dir, 'rampart.yaml');
     const denied = rampart('policy', 'explain', '1', '--config', config, '--json');

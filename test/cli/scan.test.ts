@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { scanCommand } from '../../src/cli/scan.ts';
-import { sandboxAvailable } from '../../src/scan/sandbox.ts';
+import { sandboxAvailable } from '../../src/sandbox/executables.ts';
 import { NODE, REPO } from '../helpers/rampart.ts';
 
 const BUSINESS = path.join(REPO, 'test/fixtures/business-server.ts');

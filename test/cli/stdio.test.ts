@@ -18,7 +18,7 @@ describe('rampart CLI', () => {
     const config = path.join(dir, 'rampart.yaml');
     writeFileSync(
       config,
-      `stateDir: state\nlog: { level: warn }\nintegrity: { mode: tofu }\nservers:\n  - name: fx\n    command: ${NODE}\n    args: [${FIXTURE}, --transport, stdio, --era, legacy]\n`,
+      `stateDir: state\nlog: { level: warn }\nintegrity: { mode: tofu }\nservers:\n  - name: fx\n    command: ${NODE}\n    args: [${FIXTURE}, --transport, stdio, --era, legacy]\n    sandbox: off\n`,
     );
     const child = spawn(NODE, [MAIN, 'stdio', '--config', config], { stdio: ['pipe', 'pipe', 'inherit'] });
     const lines = createInterface({ input: child.stdout });

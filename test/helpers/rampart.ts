@@ -39,6 +39,7 @@ export async function startRampart(
     // Tests of other behaviour trust their fixture servers on first use; integrity tests set the mode they test.
     integrity: { mode: 'tofu' },
     ...partial,
+    servers: unconfinedByDefault(partial['servers']),
   });
   const events: RequestEvent[] = [];
   const rampart = new Rampart(config, {
@@ -65,6 +66,19 @@ export async function startRampart(
       rmSync(stateDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Tests of other behaviour run their stdio fixtures unconfined, saying so with an explicit `sandbox: off` (the
+ * product default is confinement); the sandbox tests set what they test.
+ */
+function unconfinedByDefault(servers: unknown): unknown {
+  if (!Array.isArray(servers)) return servers;
+  return servers.map((server: Record<string, unknown>) =>
+    ('command' in server || 'package' in server) && !('sandbox' in server)
+      ? { ...server, sandbox: 'off' }
+      : server,
+  );
 }
 
 /** A stdio upstream entry running the project's conformance fixture. */

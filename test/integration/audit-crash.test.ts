@@ -51,7 +51,7 @@ describe('audit under kill -9 of the gateway', () => {
         'audit: { checkpoints: { every: 200, intervalMs: 200 } }',
         'integrity: { mode: tofu }',
         'servers:',
-        `  - { name: fx, command: ${JSON.stringify(NODE)}, args: [${JSON.stringify(FIXTURE)}, --transport, stdio] }`,
+        `  - { name: fx, command: ${JSON.stringify(NODE)}, args: [${JSON.stringify(FIXTURE)}, --transport, stdio], sandbox: off }`,
         '',
       ].join('\n'),
     );

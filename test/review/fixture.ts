@@ -62,6 +62,7 @@ servers:
   - name: notes
     command: node
     args: ["notes-server.js"]
+    sandbox: off
   - name: mail
     url: http://127.0.0.1:9/mcp
   - name: docs

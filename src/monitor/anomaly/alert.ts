@@ -28,6 +28,10 @@ export const RULE_IDS = {
   integrityQuarantined: 'integrity.quarantined',
   /** A whole server is held back (a new identity, a signed manifest it no longer matches). */
   integrityBlocked: 'integrity.blocked',
+  /** A vault canary token appeared in a call's arguments or result (src/vault): the call was blocked. */
+  vaultCanary: 'vault.canary',
+  /** A sandboxed server tried to connect somewhere its egress allowlist does not admit (src/sandbox). */
+  sandboxEgressRefused: 'sandbox.egress_refused',
 } as const;
 export type RuleId = (typeof RULE_IDS)[keyof typeof RULE_IDS];
 

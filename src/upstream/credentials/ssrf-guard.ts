@@ -5,6 +5,7 @@
 // Address ranges are matched by node:net's BlockList, not hand-written parsing.
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { BlockList, isIP } from 'node:net';
+import { embeddedIPv4 } from '../../arguments/address.ts';
 import { RampartError } from '../../errors.ts';
 
 /** What the upstream's own location permits. */
@@ -48,10 +49,13 @@ const RANGES: ReadonlyArray<readonly [AddressClass, BlockList]> = [
 
 const MAPPED_V4 = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i;
 
-/** The class of a literal IP address (IPv4-mapped IPv6 is judged as the IPv4 address it carries). */
+/**
+ * The class of a literal IP address. An IPv6 address that carries an IPv4 one (mapped in any spelling,
+ * compatible `::a.b.c.d`, 6to4 `2002::/16`) is judged as the IPv4 address it carries.
+ */
 export function classifyAddress(address: string): AddressClass {
   const bare = address.replace(/^\[|\]$/g, '');
-  const mapped = MAPPED_V4.exec(bare)?.[1];
+  const mapped = MAPPED_V4.exec(bare)?.[1] ?? embeddedIPv4(bare);
   const ip = mapped ?? bare;
   const family = isIP(ip);
   if (family === 0) return 'reserved';

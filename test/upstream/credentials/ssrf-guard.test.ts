@@ -32,6 +32,12 @@ describe('SSRF guard', () => {
     assert.equal(classifyAddress('fe80::1'), 'link-local');
     assert.equal(classifyAddress('::ffff:169.254.169.254'), 'link-local');
     assert.equal(classifyAddress('::ffff:127.0.0.1'), 'loopback');
+    // The same addresses in the other IPv6 spellings that carry an IPv4 address.
+    assert.equal(classifyAddress('::ffff:7f00:1'), 'loopback');
+    assert.equal(classifyAddress('::7f00:1'), 'loopback');
+    assert.equal(classifyAddress('[::127.0.0.1]'), 'loopback');
+    assert.equal(classifyAddress('2002:a9fe:a9fe::'), 'link-local');
+    assert.equal(classifyAddress('::ffff:a00:1'), 'private');
     assert.equal(classifyAddress('0.0.0.0'), 'reserved');
     assert.equal(classifyAddress('224.0.0.1'), 'reserved');
     assert.equal(classifyAddress('not-an-ip'), 'reserved');
