@@ -20,6 +20,9 @@ import { isThreat, renderJson, renderSarif, renderTable } from '../scan/report.t
 import { nextScanPins, readScanPins, scanPinKey, writeScanPins } from '../scan/scan-pins.ts';
 import { type CommandIo, commandIo, parseOrUsage } from './command-io.ts';
 
+/** What `--allow-network` opens: the npm registry, so that `npx -y pkg` can fetch the package it starts. */
+const NPM_REGISTRY_HOSTS = ['registry.npmjs.org'];
+
 export const SCAN_USAGE = `Usage: rampart scan [FILE...] [options]
 
   FILE...            client configuration files to scan (default: the known clients' files, found under
@@ -28,7 +31,8 @@ export const SCAN_USAGE = `Usage: rampart scan [FILE...] [options]
   --threshold X      score at which an item is a threat (default: the detectors' own)
   --timeout MS       how long one server may take to start and list (default 20000)
   --no-sandbox       start stdio servers without bubblewrap (they run with your privileges)
-  --allow-network    let sandboxed stdio servers reach the network (e.g. npx fetching a package)
+  --allow-network    let sandboxed stdio servers reach the npm registry over HTTPS (npx fetching a package)
+  --allow-host HOST  let them reach HOST over HTTPS too (repeatable); always through Rampart's egress proxy
   --pins FILE        where the last scan's definitions are kept (default ~/.rampart/scan-pins.json)
   --no-pins          neither read nor write pins
   --accept-changes   record changed definitions as the new baseline
@@ -74,9 +78,11 @@ export async function scanCommand(args: string[], io: ScanIo = {}): Promise<numb
     err(`rampart scan: no MCP servers found (${files.length} configuration files read)\n`);
   }
 
-  const sandbox = values['no-sandbox']
-    ? (false as const)
-    : { network: values['allow-network'], hide: [...new Set([home, '/home', '/root'])] };
+  const allowHosts = [
+    ...(values['allow-network'] ? NPM_REGISTRY_HOSTS : []),
+    ...(values['allow-host'] ?? []),
+  ];
+  const sandbox = values['no-sandbox'] ? (false as const) : { allowHosts };
   const canSandbox = sandboxAvailable();
   const log = createLogger('silent');
   const inspected = [];
@@ -126,6 +132,7 @@ function parse(args: string[]) {
       timeout: { type: 'string' },
       'no-sandbox': { type: 'boolean', default: false },
       'allow-network': { type: 'boolean', default: false },
+      'allow-host': { type: 'string', multiple: true },
       pins: { type: 'string' },
       'no-pins': { type: 'boolean', default: false },
       'accept-changes': { type: 'boolean', default: false },

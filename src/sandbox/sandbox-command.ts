@@ -4,6 +4,7 @@
 // private /tmp and home, the server's own code and working directory read-only, and only the paths the operator
 // declared. Rampart's state directory is hidden even when it lies inside a bound directory.
 import { existsSync, lstatSync, readlinkSync, realpathSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
 import path from 'node:path';
 import type { SandboxSettings } from '../config/sandbox-schema.ts';
 import { RampartError } from '../errors.ts';
@@ -73,7 +74,10 @@ export function sandboxCommand(target: StdioTarget, context: SandboxContext): Sa
   const settings = context.settings;
   const mounts = [...systemMounts(), ...homeAndTmp()];
 
-  const codePaths = [program, ...target.args.filter(isExistingAbsolute), target.cwd];
+  // A home directory is never bound whole (~/.ssh, tokens, other clients' configs): a server whose working
+  // directory is one starts in its private home instead.
+  const cwdVisible = !isHomeOrAbove(realpathSync(target.cwd));
+  const codePaths = [program, ...target.args.filter(isExistingAbsolute), ...(cwdVisible ? [target.cwd] : [])];
   if (context.egress) codePaths.push(process.execPath, EGRESS_BRIDGE);
   const bound: string[] = [];
   for (const root of new Set(codePaths.map(codeRoot).filter((r): r is string => r !== undefined))) {
@@ -123,7 +127,7 @@ export function sandboxCommand(target: StdioTarget, context: SandboxContext): Sa
     'ALL',
     ...mounts,
     '--chdir',
-    target.cwd,
+    cwdVisible ? target.cwd : SANDBOX_HOME,
     '--',
     ...inner,
   ];
@@ -218,14 +222,32 @@ function codeRoot(file: string): string | undefined {
   if (!existsSync(file)) return undefined;
   const real = realpathSync(file);
   if (isSystemPath(real)) return undefined;
-  if (statSync(real).isDirectory()) return real === '/' ? undefined : real;
-  let dir = path.dirname(real);
+  if (statSync(real).isDirectory()) return isHomeOrAbove(real) ? undefined : real;
+  const own = path.dirname(real);
+  let dir = own;
   for (;;) {
-    if (existsSync(path.join(dir, 'package.json'))) return dir === '/' ? path.dirname(real) : projectOf(dir);
+    if (existsSync(path.join(dir, 'package.json'))) {
+      const project = projectOf(dir);
+      return isHomeOrAbove(project) ? (isHomeOrAbove(own) ? real : own) : project;
+    }
     const parent = path.dirname(dir);
-    if (parent === dir) return path.dirname(real);
+    // A file straight in a home directory is bound alone.
+    if (parent === dir) return isHomeOrAbove(own) ? real : own;
     dir = parent;
   }
+}
+
+/** The root, /home, /root, a user's home directory, or a directory above the current user's home. */
+function isHomeOrAbove(dir: string): boolean {
+  const home = homedir();
+  return (
+    dir === '/' ||
+    dir === '/home' ||
+    dir === '/root' ||
+    /^\/home\/[^/]+$/.test(dir) ||
+    dir === home ||
+    home.startsWith(`${dir}${path.sep}`)
+  );
 }
 
 /** A package inside node_modules needs its hoisted siblings: the project that holds the node_modules. */

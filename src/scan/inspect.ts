@@ -7,7 +7,6 @@ import { RampartError } from '../errors.ts';
 import type { Logger } from '../monitor/logger.ts';
 import { Upstream, type UpstreamListener } from '../upstream/upstream.ts';
 import type { ScanTarget } from './client-configs.ts';
-import { sandboxed } from './sandbox.ts';
 
 export interface Inspected {
   readonly serverInfo: JsonObject | undefined;
@@ -19,8 +18,11 @@ export interface Inspected {
 }
 
 export interface InspectOptions {
-  /** Run stdio servers under bubblewrap (`sandbox.ts`); false runs them as they are (`--no-sandbox`). */
-  readonly sandbox: false | { readonly network: boolean; readonly hide: readonly string[] };
+  /**
+   * Run stdio servers in the gateway's sandbox (src/sandbox) with egress only to `allowHosts` through the audited
+   * proxy (none: no network); false runs them as they are (`--no-sandbox`).
+   */
+  readonly sandbox: false | { readonly allowHosts: readonly string[] };
   readonly timeoutMs: number;
   readonly log: Logger;
 }
@@ -42,6 +44,11 @@ export async function inspectTarget(target: ScanTarget, options: InspectOptions)
     target.kind === 'stdio' ? (target.cwd ?? process.cwd()) : process.cwd(),
     options.log,
     REFUSING,
+    {},
+    {
+      hidden: [],
+      onEgress: (attempt) => options.log.info('scan: sandboxed server connection', { ...attempt }),
+    },
   );
   const signal = AbortSignal.timeout(options.timeoutMs);
   try {
@@ -80,18 +87,21 @@ function serverConfigOf(target: ScanTarget, options: InspectOptions): ServerConf
         { name: 'scan', url: target.url, transport: target.transport, allowInsecureHttp: true, timeouts }
       : {
           name: 'scan',
-          ...(options.sandbox
-            ? sandboxed(target, options.sandbox)
-            : { command: target.command, args: [...target.args] }),
+          command: target.command,
+          args: [...target.args],
           env: { ...target.env },
           ...(target.cwd ? { cwd: target.cwd } : {}),
           timeouts,
           restart,
-          // The scan wraps the command in its own bubblewrap sandbox (src/scan/sandbox.ts), or was told not to.
-          sandbox: 'off',
+          sandbox: options.sandbox ? scanSandbox(options.sandbox.allowHosts) : 'off',
         };
   const parsed = configSchema.parse({ servers: [entry], integrity: { mode: 'monitor' } });
   return parsed.servers[0] as ServerConfig;
+}
+
+/** No network, or egress to the given hosts (HTTPS) through the proxy; everything else as the gateway confines. */
+function scanSandbox(allowHosts: readonly string[]) {
+  return { network: allowHosts.length > 0 ? { egress: { allow: [...allowHosts], ports: [443] } } : 'none' };
 }
 
 /**

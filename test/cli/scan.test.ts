@@ -3,7 +3,7 @@
 // with comments given on the command line. Stdio servers run under bubblewrap (which must be installed: the test
 // fails rather than skips without it). Table, JSON and SARIF output, the exit code, and a change between two scans.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -74,6 +74,8 @@ describe('rampart scan', () => {
       'bubblewrap (bwrap) must be installed for this test (apt-get install bubblewrap)',
     );
     home = mkdtempSync(path.join(tmpdir(), 'rampart-scan-home-'));
+    // Servers run as an unprivileged uid when the tests run as root: it must pass through to the state file.
+    chmodSync(home, 0o711);
     stateFile = path.join(home, 'calc-state', 'served.json');
     pins = path.join(home, 'pins.json');
     mkdirSync(path.dirname(stateFile), { recursive: true });

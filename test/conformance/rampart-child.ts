@@ -35,6 +35,9 @@ export async function startRampart(options: RampartChildOptions): Promise<Rampar
         command: options.node,
         args: [options.fixture, '--transport', 'stdio', '--era', 'dual'],
         namespace: '',
+        // Sandboxed, as a config file's stdio servers are; it starts in the repository (readable by the sandbox
+        // user, unlike this private temporary directory).
+        cwd: options.root,
       },
     ],
     limits: { shutdownGraceMs: 2_000 },

@@ -1,12 +1,15 @@
 // Two more real servers from npm behind one Rampart: server-filesystem (confined to a temp directory) and
-// server-memory (a knowledge graph in a temp file), used by legacy and modern clients.
+// server-memory (a knowledge graph in a temp file), used by legacy and modern clients. Both run in the sandbox as
+// a config file's stdio servers do, with the temp directory as the one path they may write.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { LegacyClient, modernRequest } from '../helpers/mcp-client.ts';
 import { type Started, startRampart } from '../helpers/rampart.ts';
+
+const SANDBOX_UID = 65_534;
 
 describe('server-filesystem and server-memory behind Rampart', () => {
   let gw: Started;
@@ -14,14 +17,21 @@ describe('server-filesystem and server-memory behind Rampart', () => {
   before(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'rampart-fs-'));
     writeFileSync(path.join(dir, 'hello.txt'), 'hello from disk');
+    // As root the sandbox runs as uid 65534, which must own the directory it may write.
+    if (process.getuid?.() === 0) {
+      chownSync(dir, SANDBOX_UID, SANDBOX_UID);
+      chownSync(path.join(dir, 'hello.txt'), SANDBOX_UID, SANDBOX_UID);
+    }
+    const sandbox = { paths: [{ path: dir, mode: 'rw' }] };
     gw = await startRampart({
       servers: [
-        { name: 'fs', command: 'npx', args: ['-y', '@modelcontextprotocol/server-filesystem', dir] },
+        { name: 'fs', command: 'npx', args: ['-y', '@modelcontextprotocol/server-filesystem', dir], sandbox },
         {
           name: 'memory',
           command: 'npx',
           args: ['-y', '@modelcontextprotocol/server-memory'],
           env: { MEMORY_FILE_PATH: path.join(dir, 'memory.jsonl') },
+          sandbox,
         },
       ],
     });

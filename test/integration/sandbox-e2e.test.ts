@@ -46,6 +46,7 @@ interface Probe {
   started?: number;
   refused?: number;
   mb?: number;
+  opened?: number;
 }
 
 async function call(client: LegacyClient, name: string, args: Record<string, unknown> = {}): Promise<Probe> {
@@ -246,6 +247,17 @@ describe('sandboxed stdio servers', () => {
     const grab = await call(client, 'jail__allocate', { mb: 8192 });
     assert.equal(grab.ok, false);
     assert.ok((grab.mb ?? 9999) < 2048, `allocated ${grab.mb} MiB`);
+    assert.deepEqual(await call(client, 'jail__note_read', { name: 'a.txt' }), {
+      ok: true,
+      value: 'remember',
+    });
+  });
+
+  it('cannot open more files than its limit, and keeps working afterwards', async () => {
+    const grab = await call(client, 'jail__open_files', { count: 1000 });
+    assert.equal(grab.ok, false);
+    assert.equal(grab.code, 'EMFILE');
+    assert.ok((grab.opened ?? 9999) < 256, `opened ${grab.opened}`);
     assert.deepEqual(await call(client, 'jail__note_read', { name: 'a.txt' }), {
       ok: true,
       value: 'remember',

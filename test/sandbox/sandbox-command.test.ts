@@ -2,7 +2,7 @@
 // end-to-end behaviour is test/integration/sandbox-e2e.test.ts).
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { sandboxSchema } from '../../src/config/sandbox-schema.ts';
@@ -108,6 +108,13 @@ describe('sandboxCommand', () => {
     const hideAt = bwrap.findIndex((_, i) => has(bwrap.slice(i, i + 2), '--tmpfs', state));
     assert.ok(hideAt > bindAt, 'the state directory is covered after the bind');
     assert.ok(!bwrap.some((a, i) => a === '--bind' && bwrap[i + 1] === project), 'never writable');
+  });
+
+  it('never binds a home directory whole: a server started there runs in its private home', () => {
+    const spawn = sandboxCommand({ ...target(), cwd: homedir() }, context());
+    const bwrap = bwrapPart(spawn.args);
+    assert.ok(has(bwrap, '--chdir', '/home/sandbox'));
+    assert.ok(!bwrap.includes(homedir()), 'the home directory is not mounted');
   });
 
   it('binds declared paths with their mode, relative to the config directory', () => {
