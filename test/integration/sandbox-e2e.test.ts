@@ -13,6 +13,7 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  readlinkSync,
   rmSync,
   writeFileSync,
 } from 'node:fs';
@@ -47,6 +48,8 @@ interface Probe {
   refused?: number;
   mb?: number;
   opened?: number;
+  namespaces?: Record<string, string>;
+  status?: Record<string, string>;
 }
 
 async function call(client: LegacyClient, name: string, args: Record<string, unknown> = {}): Promise<Probe> {
@@ -169,6 +172,17 @@ describe('sandboxed stdio servers', () => {
     assert.equal(me.gid, 65_534);
     assert.equal(me.hostname, 'sandbox');
     assert.equal(me.home, '/home/sandbox');
+    for (const ns of ['pid', 'ipc', 'uts', 'net', 'user', 'mnt']) {
+      assert.notEqual(me.namespaces?.[ns], readlinkSync(`/proc/self/ns/${ns}`), `a new ${ns} namespace`);
+    }
+    assert.deepEqual(me.status, {
+      NoNewPrivs: '1',
+      CapInh: '0000000000000000',
+      CapPrm: '0000000000000000',
+      CapEff: '0000000000000000',
+      CapBnd: '0000000000000000',
+      CapAmb: '0000000000000000',
+    });
   });
 
   it('cannot read /etc/shadow, ~/.ssh or files outside what was bound', async () => {
