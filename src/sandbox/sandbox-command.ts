@@ -117,6 +117,8 @@ export function sandboxCommand(target: StdioTarget, context: SandboxContext): Sa
     '--new-session',
     '--unshare-all',
     '--unshare-user',
+    // No nested user namespaces: they are how unprivileged code reaches most kernel attack surface.
+    '--disable-userns',
     '--uid',
     String(SANDBOX_INSIDE_ID),
     '--gid',

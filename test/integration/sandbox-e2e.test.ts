@@ -185,6 +185,12 @@ describe('sandboxed stdio servers', () => {
     });
   });
 
+  it('cannot create a nested user namespace', async () => {
+    const nested = await call(client, 'jail__unshare');
+    assert.equal(nested.ok, false);
+    assert.match(String(nested.code), /^exit [1-9]/);
+  });
+
   it('cannot read /etc/shadow, ~/.ssh or files outside what was bound', async () => {
     const shadow = await call(client, 'jail__read_file', { path: '/etc/shadow' });
     assert.ok(!shadow.ok || !String(shadow.value).includes('root:'), 'shadow must not be readable');
