@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { SandboxSettings } from '../config/sandbox-schema.ts';
 import { RampartError } from '../errors.ts';
 import { findExecutable } from './executables.ts';
+import { type SeccompArch, seccompProgram, seccompSupported } from './seccomp.ts';
 
 /** The uid and gid the server has inside its user namespace, whoever it is outside. */
 export const SANDBOX_INSIDE_ID = 65_534;
@@ -54,7 +55,12 @@ export interface SandboxedSpawn {
   /** Host uid and gid to start as (only when Rampart runs as root). */
   readonly uid?: number;
   readonly gid?: number;
+  /** The seccomp filter to write to the child's fd 3, which bubblewrap reads (`--seccomp 3`). */
+  readonly seccomp?: Buffer;
 }
+
+/** The descriptor bubblewrap reads the seccomp filter from. */
+export const SECCOMP_FD = 3;
 
 /** The bridge that carries the server's proxy connections out of its network namespace (run inside). */
 export const EGRESS_BRIDGE = path.join(import.meta.dirname, 'egress-bridge.ts');
@@ -101,6 +107,7 @@ export function sandboxCommand(target: StdioTarget, context: SandboxContext): Sa
   }
   if (context.egress) mounts.push('--ro-bind', context.egress.socketDir, EGRESS_MOUNT);
 
+  const seccomp = seccompSupported() ? seccompProgram(process.arch as SeccompArch) : undefined;
   const inner = context.egress
     ? [
         process.execPath,
@@ -127,6 +134,7 @@ export function sandboxCommand(target: StdioTarget, context: SandboxContext): Sa
     'sandbox',
     '--cap-drop',
     'ALL',
+    ...(seccomp ? ['--seccomp', String(SECCOMP_FD)] : []),
     ...mounts,
     '--chdir',
     cwdVisible ? target.cwd : SANDBOX_HOME,
@@ -152,6 +160,7 @@ export function sandboxCommand(target: StdioTarget, context: SandboxContext): Sa
     cwd: '/',
     env: sandboxEnv(target, context, program),
     ...(asRoot ? { uid: settings.uid, gid: settings.uid } : {}),
+    ...(seccomp ? { seccomp } : {}),
   };
 }
 

@@ -21,6 +21,8 @@ export interface StdioSpawn {
   /** Host uid and gid to run as (a sandboxed child when Rampart runs as root). */
   uid?: number | undefined;
   gid?: number | undefined;
+  /** Written to the child's fd 3 and closed: the seccomp filter a sandbox (bubblewrap) reads at start. */
+  seccomp?: Buffer | undefined;
 }
 
 export class StdioTransport implements MessageTransport {
@@ -42,11 +44,16 @@ export class StdioTransport implements MessageTransport {
     const child = spawn(this.spec.command, this.spec.args, {
       cwd: this.spec.cwd,
       env: this.spec.env,
-      stdio: ['pipe', 'pipe', 'pipe'],
+      stdio: this.spec.seccomp ? ['pipe', 'pipe', 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe'],
       detached: true,
       ...(this.spec.uid !== undefined ? { uid: this.spec.uid, gid: this.spec.gid ?? this.spec.uid } : {}),
     });
     this.child = child;
+    if (this.spec.seccomp) {
+      const filter = child.stdio[3] as NodeJS.WritableStream & { on(e: 'error', f: () => void): void };
+      filter.on('error', () => undefined); // a child that died before reading it is reported through 'exit'
+      filter.end(this.spec.seccomp);
+    }
     this.readLines(child.stdout, (line) => {
       let message: JsonRpcMessage;
       try {

@@ -177,6 +177,8 @@ describe('sandboxed stdio servers', () => {
     }
     assert.deepEqual(me.status, {
       NoNewPrivs: '1',
+      // Mode 2: a seccomp filter is installed (src/sandbox/seccomp.ts).
+      Seccomp: '2',
       CapInh: '0000000000000000',
       CapPrm: '0000000000000000',
       CapEff: '0000000000000000',

@@ -81,6 +81,9 @@ describe('sandboxCommand', () => {
     assert.ok(has(bwrap, '--uid', '65534'));
     assert.ok(has(bwrap, '--gid', '65534'));
     assert.ok(!bwrap.includes('--share-net'), 'no network');
+    assert.ok(bwrap.includes('--disable-userns'), 'no nested user namespaces');
+    assert.ok(has(bwrap, '--seccomp', '3'));
+    assert.ok(spawn.seccomp && spawn.seccomp.length > 0, 'the filter bubblewrap reads from fd 3');
     assert.equal(spawn.uid, undefined, 'not root: runs as the current user');
     assert.deepEqual(bwrap.slice(bwrap.indexOf('--') + 1), [process.execPath, script]);
   });
