@@ -85,6 +85,11 @@ export class Catalog {
     return abortable(pending.items, signal);
   }
 
+  /** The list as last cached (admitted items), without fetching; undefined when none is cached. */
+  cached(upstream: Upstream, kind: ListKind): readonly JsonObject[] | undefined {
+    return this.cache.get(`${upstream.name}\u0000${kind}`)?.items;
+  }
+
   invalidate(upstream: Upstream, kind?: ListKind): void {
     for (const k of kind ? [kind] : (Object.keys(LIST_METHODS) as ListKind[])) {
       const key = `${upstream.name}\u0000${k}`;

@@ -66,6 +66,11 @@ export class GatewayIntegrity {
     return !tofuEnabled(tls) || this.quarantine.tlsKeyAllowed(upstream.name, spki);
   }
 
+  /** Refuses a read of a URI that only a held resource template serves (see Quarantine.templateRefusal). */
+  templateRefusal(server: string, matches: (uriTemplate: string) => boolean): RampartError | undefined {
+    return this.quarantine.templateRefusal(server, matches);
+  }
+
   serverRefusal(server: string): RampartError | undefined {
     return this.quarantine.serverRefusal(server);
   }

@@ -293,6 +293,17 @@ export class Quarantine {
         });
   }
 
+  /**
+   * The refusal for reading a URI that only a held (new, changed or rejected) resource template serves: the
+   * template is hidden from lists, and reading through it must be refused like calling a held tool.
+   */
+  templateRefusal(server: string, matches: (uriTemplate: string) => boolean): RampartError | undefined {
+    for (const key of this.heldOf(server, 'resourceTemplate').keys()) {
+      if (matches(key)) return this.refusal(server, 'resourceTemplate', key);
+    }
+    return undefined;
+  }
+
   /** Approves a pending change (one of the required approvals). */
   approve(id: string, by: string, reason: string): PinChange {
     const result = this.options.store.approve(

@@ -106,7 +106,7 @@ export class RuntimeIntegrity {
     this.quarantine.watch(this.deps.config.integrity.pollMs);
     this.recheck = setInterval(() => {
       void this.verifyManifests().then(() => {
-        for (const upstream of this.deps.gateway.upstreams) void this.deps.gateway.integrityDecided(upstream);
+        for (const upstream of this.deps.gateway.upstreams) void this.deps.gateway.recheck(upstream);
       });
     }, this.deps.config.integrity.recheckMs);
     this.recheck.unref();

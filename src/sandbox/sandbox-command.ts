@@ -8,6 +8,7 @@ import { homedir } from 'node:os';
 import path from 'node:path';
 import type { SandboxSettings } from '../config/sandbox-schema.ts';
 import { RampartError } from '../errors.ts';
+import { type AccessNeed, accessProblem } from './access-check.ts';
 import { findExecutable } from './executables.ts';
 import { type SeccompArch, seccompProgram, seccompSupported } from './seccomp.ts';
 
@@ -86,7 +87,18 @@ export function sandboxCommand(target: StdioTarget, context: SandboxContext): Sa
   const codePaths = [program, ...target.args.filter(isExistingAbsolute), ...(cwdVisible ? [target.cwd] : [])];
   if (context.egress) codePaths.push(process.execPath, EGRESS_BRIDGE);
   const bound: string[] = [];
+  const runsAs = context.hostUid === 0 ? settings.uid : context.hostUid;
+  const reachable = (host: string, need: AccessNeed) => {
+    const problem = accessProblem(host, need, { uid: runsAs, gid: runsAs, self: context.hostUid !== 0 });
+    if (problem) {
+      throw new RampartError(
+        'RAMPART_SANDBOX_UNAVAILABLE',
+        `${problem}: the sandbox runs as uid ${runsAs}; give it access or bind another path`,
+      );
+    }
+  };
   for (const root of new Set(codePaths.map(codeRoot).filter((r): r is string => r !== undefined))) {
+    reachable(root, 'read');
     mounts.push(...bindBoth('--ro-bind', root));
     bound.push(root);
   }
@@ -95,6 +107,7 @@ export function sandboxCommand(target: StdioTarget, context: SandboxContext): Sa
     if (!existsSync(host)) {
       throw new RampartError('RAMPART_SANDBOX_UNAVAILABLE', `sandbox path ${host} does not exist`);
     }
+    reachable(host, declared.mode === 'rw' ? 'write' : 'read');
     mounts.push(...bindBoth(declared.mode === 'rw' ? '--bind' : '--ro-bind', host));
     bound.push(realpathSync(host));
   }

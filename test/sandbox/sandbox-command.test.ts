@@ -1,7 +1,7 @@
 // The confined command line: what bubblewrap and prlimit are told, read off the argv without running it (the
 // end-to-end behaviour is test/integration/sandbox-e2e.test.ts).
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -42,6 +42,8 @@ describe('sandboxCommand', () => {
   before(() => {
     assert.ok(findExecutable('bwrap'), 'bubblewrap must be installed (apt-get install bubblewrap)');
     project = mkdtempSync(path.join(tmpdir(), 'rampart-sbcmd-'));
+    // Readable by any sandbox uid, as an installed server's directory is.
+    chmodSync(project, 0o755);
     writeFileSync(path.join(project, 'package.json'), '{}');
     mkdirSync(path.join(project, 'lib'));
     script = path.join(project, 'lib', 'server.js');
@@ -128,6 +130,39 @@ describe('sandboxCommand', () => {
     const bwrap = bwrapPart(spawn.args);
     assert.ok(has(bwrap, '--bind', data, data));
     assert.ok(has(bwrap, '--ro-bind', path.join(project, 'lib'), path.join(project, 'lib')));
+  });
+
+  it('refuses, naming path and uid, a path the sandbox user cannot reach (instead of a restart loop)', () => {
+    const closed = mkdtempSync(path.join(tmpdir(), 'rampart-closed-'));
+    try {
+      assert.throws(
+        () =>
+          sandboxCommand(
+            target(),
+            context({ hostUid: 0, settings: settings({ uid: 4242, paths: [{ path: closed, mode: 'rw' }] }) }),
+          ),
+        (err: RampartError) =>
+          err.code === 'RAMPART_SANDBOX_UNAVAILABLE' &&
+          err.message.includes(closed) &&
+          err.message.includes('4242'),
+      );
+      chmodSync(closed, 0o755);
+      assert.throws(
+        () =>
+          sandboxCommand(
+            target(),
+            context({ hostUid: 0, settings: settings({ uid: 4242, paths: [{ path: closed, mode: 'rw' }] }) }),
+          ),
+        (err: RampartError) => err.code === 'RAMPART_SANDBOX_UNAVAILABLE' && /cannot write/.test(err.message),
+      );
+      const readOnly = sandboxCommand(
+        target(),
+        context({ hostUid: 0, settings: settings({ uid: 4242, paths: [{ path: closed, mode: 'ro' }] }) }),
+      );
+      assert.ok(has(bwrapPart(readOnly.args), '--ro-bind', closed, closed));
+    } finally {
+      rmSync(closed, { recursive: true, force: true });
+    }
   });
 
   it('refuses a declared path that does not exist', () => {
