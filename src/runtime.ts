@@ -33,7 +33,12 @@ import type { EventPayloads, EventSink, Guard, RequestEvent } from './guards/pip
 import { Pipeline } from './guards/pipeline.ts';
 import { createPolicyGuard } from './guards/policy-guard.ts';
 import { rateLimitGuard } from './guards/rate-limit-guard.ts';
-import { type CanaryHit, createCanaryGuard, createSecretExposureGuard } from './guards/vault-guard.ts';
+import {
+  type CanaryHit,
+  createCanaryGuard,
+  createRelayScreen,
+  createSecretExposureGuard,
+} from './guards/vault-guard.ts';
 import { createHostOriginPolicy } from './ingress/host-origin.ts';
 import { HttpIngress } from './ingress/http-server.ts';
 import { ListenHub } from './ingress/listen-hub.ts';
@@ -60,7 +65,7 @@ import { Upstream } from './upstream/upstream.ts';
 import { canaryAlert } from './vault/canary-alert.ts';
 import { LiveVault } from './vault/live-vault.ts';
 import { scrubbingLogger } from './vault/log-scrub.ts';
-import { bindVaultReferences, vaultReferences } from './vault/references.ts';
+import { bindVaultReferences, envSecretNames, vaultReferences } from './vault/references.ts';
 
 /** The state key of the digest of the configuration the last start ran with. */
 const CONFIG_DIGEST = 'config-sha256';
@@ -168,8 +173,9 @@ export class Rampart {
       baseDir: options.baseDir,
       log: options.log,
       ...(options.now ? { now: options.now } : {}),
-      // A stdio child keeps the environment it was started with; HTTP headers take the new value on the next request.
-      onChange: (names) => this.log.info('vault secrets changed', { names: [...names].join(',') }),
+      // HTTP headers and credentials take the new value at their next use; a stdio child whose environment refers to
+      // a changed secret is rolled over to a new child (without an outage).
+      onChange: (names) => this.vaultChanged(names),
     });
     // Every log line passes the vault's redaction: the value of a live secret never reaches the log.
     this.log = scrubbingLogger(options.log, this.vault);
@@ -189,6 +195,7 @@ export class Rampart {
     // Upstream `oauth` credentials need a user agent: by default Rampart's own callback route (known once listening).
     const credentials: CredentialDeps = {
       log: this.log,
+      vault: (name) => this.vault.value(name),
       ...options.credentials,
       authorizer: options.credentials?.authorizer ?? this.authorizer,
     };
@@ -345,6 +352,8 @@ export class Rampart {
     });
     this.listeners = new ListenHub(this.gateway, this.sessions);
     this.gateway.setHub(this.listeners);
+    // What upstreams send outside results (notifications, progress, their requests and errors) is screened too.
+    this.gateway.setRelayScreen(createRelayScreen(this.vault, (hit) => this.onCanary(hit)));
     if (this.policies) {
       authorizeGateway({
         gateway: this.gateway,
@@ -582,6 +591,15 @@ export class Rampart {
   }
 
   /** A canary sighting raises a critical alert; the call's own event names the canary in its rule ids. */
+  /** Rolls over the stdio servers whose environment refers to a secret that changed. */
+  private vaultChanged(names: ReadonlySet<string>): void {
+    this.log.info('vault secrets changed', { names: [...names].join(',') });
+    for (const server of this.config.servers) {
+      if (![...envSecretNames(server)].some((n) => names.has(n))) continue;
+      void this.gateway.upstreams.find((u) => u.name === server.name)?.rollover();
+    }
+  }
+
   private onCanary(hit: CanaryHit): void {
     this.alerts.raise(canaryAlert(hit, Date.now()));
   }

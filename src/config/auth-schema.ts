@@ -1,6 +1,6 @@
 // Configuration of identity: Rampart as an OAuth 2.1 resource server for its clients (inbound), its TLS/mTLS
 // listener, and the credentials it uses toward each upstream (outbound). Secrets are never written inline:
-// a secret is a reference to an environment variable or a file.
+// a secret is a reference to an environment variable or a file, and for upstream credentials also to the vault.
 import { z } from 'zod';
 
 export const secretRef = z
@@ -15,6 +15,21 @@ export const secretRef = z
   .describe(
     'Where a secret comes from: `{ env: NAME }` or `{ file: PATH }`. Literal secrets are not accepted.',
   );
+
+/** A secret of an upstream credential: also `{ vault: NAME }`, read from the vault at every use (src/vault). */
+export const credentialSecretRef = z
+  .union([
+    ...secretRef.options,
+    z.strictObject({
+      vault: z
+        .string()
+        .min(1)
+        .describe(
+          'Name of a secret in the vault (`rampart secrets set NAME`); a rotation applies at its next use.',
+        ),
+    }),
+  ])
+  .describe('Where a secret comes from: `{ env: NAME }`, `{ file: PATH }` or `{ vault: NAME }`.');
 
 const ASYMMETRIC_ALGS = [
   'RS256',
@@ -177,7 +192,7 @@ const staticCredential = z
     type: z.literal('static'),
     header: z.string().default('authorization').describe('Header to send.'),
     scheme: z.string().default('Bearer').describe('Prefix of the header value (empty for none).'),
-    secret: secretRef,
+    secret: credentialSecretRef,
   })
   .describe('A fixed credential from a secret reference.');
 
@@ -185,7 +200,7 @@ const clientSecretMethod = z
   .enum(['client_secret_basic', 'client_secret_post'])
   .describe('How the client secret is presented at the token endpoint.');
 
-const serviceSubjectToken = secretRef.describe(
+const serviceSubjectToken = credentialSecretRef.describe(
   'Subject token for requests no calling user is behind (connecting, listing); without it they carry no credential.',
 );
 
@@ -199,10 +214,10 @@ const clientCredentials = z
         "Token endpoint of the upstream's authorization server; discovered (RFC 9728, RFC 8414) on the upstream's first 401 when omitted.",
       ),
     clientId: z.string().min(1).describe("Rampart's client id at that authorization server."),
-    clientSecret: secretRef
+    clientSecret: credentialSecretRef
       .optional()
       .describe('Client secret (`client_secret_basic` or `client_secret_post`); give it or `privateKey`.'),
-    privateKey: secretRef
+    privateKey: credentialSecretRef
       .optional()
       .describe('PKCS#8 PEM private key signing a `private_key_jwt` client assertion (RFC 7523).'),
     signingAlgorithm: z
@@ -233,7 +248,7 @@ const tokenExchange = z
     type: z.literal('token_exchange'),
     tokenEndpoint: z.url().describe('Token endpoint performing RFC 8693 token exchange.'),
     clientId: z.string().min(1).describe("Rampart's client id at that token endpoint."),
-    clientSecret: secretRef,
+    clientSecret: credentialSecretRef,
     authMethod: clientSecretMethod.default('client_secret_basic'),
     subjectTokenType: z
       .string()
@@ -259,7 +274,7 @@ const identityAssertion = z
           .url()
           .describe("Token endpoint of the user's identity provider (RFC 8693 token exchange)."),
         clientId: z.string().min(1).describe("Rampart's client id at the identity provider."),
-        clientSecret: secretRef
+        clientSecret: credentialSecretRef
           .optional()
           .describe('Client secret at the identity provider (public client without).'),
         subjectTokenType: z
@@ -275,7 +290,7 @@ const identityAssertion = z
         "Issuer of the upstream's authorization server (the ID-JAG audience); discovered from the upstream's Protected Resource Metadata when omitted.",
       ),
     clientId: z.string().min(1).describe("Rampart's client id at the upstream's authorization server."),
-    clientSecret: secretRef,
+    clientSecret: credentialSecretRef,
     authMethod: clientSecretMethod.default('client_secret_basic'),
     scope: z.string().optional().describe('Scope requested (space-separated).'),
     resource: z.url().optional().describe('RFC 8707 resource indicator; defaults to the upstream URL.'),
@@ -292,7 +307,7 @@ const upstreamOauth = z
       .string()
       .optional()
       .describe('Pre-registered client id; otherwise CIMD or dynamic registration.'),
-    clientSecret: secretRef.optional(),
+    clientSecret: credentialSecretRef.optional(),
     authMethod: clientSecretMethod
       .optional()
       .describe(
@@ -335,5 +350,6 @@ export type AuthConfig = z.infer<typeof authSchema>;
 export type IssuerConfig = z.infer<typeof issuer>;
 export type TlsConfig = z.infer<typeof tlsSchema>;
 export type SecretRef = z.infer<typeof secretRef>;
+export type CredentialSecretRef = z.infer<typeof credentialSecretRef>;
 export type UpstreamCredential = z.infer<typeof upstreamCredentialSchema>;
 export type BindingMode = z.infer<typeof bindingMode>;

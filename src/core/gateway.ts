@@ -58,6 +58,22 @@ export interface GatewayAuthorizer {
   serverRequest(call: DownstreamCall, server: string, method: string): Promise<void>;
 }
 
+/**
+ * Screens what an upstream sends toward a client other than a result (results pass the response guards):
+ * notifications, progress, server-to-client requests and error objects (src/guards/vault-guard.ts).
+ */
+export interface RelayScreen {
+  /** The message as the client may see it, or the error that stands in for a message that must not reach it. */
+  screen<T>(message: T, context: RelayContext): T | RampartError;
+}
+
+export interface RelayContext {
+  readonly server: string;
+  readonly method: string;
+  /** The downstream request the message belongs to, when known. */
+  readonly call: DownstreamCall | undefined;
+}
+
 /** Who a request belongs to, carried on the upstream call so server-to-client traffic finds its way back. */
 interface Owner {
   call: DownstreamCall;
@@ -83,6 +99,7 @@ export class Gateway implements UpstreamListener {
   private hub: DownstreamHub | undefined;
   private authorizer: GatewayAuthorizer | undefined;
   private integrity: GatewayIntegrity | undefined;
+  private relayScreen: RelayScreen | undefined;
 
   constructor(options: GatewayOptions) {
     this.options = options;
@@ -107,6 +124,11 @@ export class Gateway implements UpstreamListener {
   ownNameOf(server: string, exposedName: string): string | undefined {
     const upstream = this.upstreams.find((u) => u.name === server);
     return upstream ? ownName(this.ns(upstream), exposedName) : undefined;
+  }
+
+  /** Puts a screen on every upstream message that reaches a client outside a result (see `relay`). */
+  setRelayScreen(screen: RelayScreen): void {
+    this.relayScreen = screen;
   }
 
   /** Puts the integrity quarantine between every fetched list and its use (see src/integrity/). */
@@ -143,6 +165,26 @@ export class Gateway implements UpstreamListener {
     if (upstream.status === 'ready') this.integrity?.connected(upstream);
     await this.refresh(upstream);
     this.announceLists(upstream);
+  }
+
+  /**
+   * The periodic re-check: re-reviews the server and re-fetches its lists like a decision does, but tells clients
+   * only when what they can see changed (an unchanged server every `integrity.recheckMs` is not news).
+   */
+  async recheck(upstream: Upstream): Promise<void> {
+    if (upstream.status === 'ready') this.integrity?.connected(upstream);
+    const before = this.visibleLists(upstream);
+    await this.refresh(upstream);
+    if (this.visibleLists(upstream) !== before) this.announceLists(upstream);
+  }
+
+  /** What clients can see of a server's lists, as one string to compare (instructions visibility included). */
+  private visibleLists(upstream: Upstream): string {
+    return JSON.stringify([
+      LIST_KINDS.map((kind) => this.catalog.cached(upstream, kind) ?? null),
+      this.integrity?.instructionsVisible(upstream.name) ?? true,
+      this.integrity?.serverRefusal(upstream.name)?.code ?? null,
+    ]);
   }
 
   private announceLists(upstream: Upstream): void {
@@ -338,11 +380,24 @@ export class Gateway implements UpstreamListener {
   // ---- UpstreamListener ---------------------------------------------------------------------------------
 
   onConnected(upstream: Upstream): void {
+    this.attached(upstream, true);
+  }
+
+  /**
+   * The same server in a new child (a vault rotation): what it says about itself is checked against its pins
+   * again and its session state restored, but clients are not told its lists changed (the server says so itself
+   * if they did); its listen stream was reopened by the upstream.
+   */
+  onRolledOver(upstream: Upstream): void {
+    this.attached(upstream, false);
+  }
+
+  private attached(upstream: Upstream, announce: boolean): void {
     this.integrity?.connected(upstream);
     this.catalog.invalidate(upstream);
     if (this.integrity) void this.refresh(upstream);
     this.pushLogLevel();
-    if (upstream.era === 'modern') void upstream.watchResources(this.watchedUris(upstream));
+    if (announce && upstream.era === 'modern') void upstream.watchResources(this.watchedUris(upstream));
     for (const key of this.subscriptions.keys()) {
       const [name, uri] = key.split('\u0000') as [string, string];
       if (name !== upstream.name) continue;
@@ -353,7 +408,7 @@ export class Gateway implements UpstreamListener {
         }),
       );
     }
-    this.announceLists(upstream);
+    if (announce) this.announceLists(upstream);
   }
 
   /** First-use pinning of TLS keys: a key other than the approved one is held for review before any request. */
@@ -371,6 +426,14 @@ export class Gateway implements UpstreamListener {
     notification: JsonRpcNotification,
     related: OutgoingCall | undefined,
   ): void {
+    const screened = this.relay(
+      upstream,
+      this.ownerOf(upstream, related)?.call,
+      notification.method,
+      notification,
+    );
+    if (screened instanceof RampartError) return;
+    notification = screened;
     const params = notification.params ?? {};
     switch (notification.method) {
       case 'notifications/tools/list_changed':
@@ -423,12 +486,29 @@ export class Gateway implements UpstreamListener {
     if (capability === undefined) throw new RampartError('RAMPART_METHOD_NOT_FOUND');
     requireClientCapability(owner.call, request.method, request.params);
     await this.authorizer?.serverRequest(owner.call, upstream.name, request.method);
-    if (owner.exchange) return owner.exchange.requestInput(request.method, request.params, signal);
+    const params = this.relay(upstream, owner.call, request.method, request.params);
+    if (params instanceof RampartError) throw params;
+    if (owner.exchange) return owner.exchange.requestInput(request.method, params, signal);
     if (!owner.call.sendRequest) throw new RampartError('RAMPART_MISSING_CLIENT_CAPABILITY');
-    return owner.call.sendRequest(request.method, request.params, signal);
+    return owner.call.sendRequest(request.method, params, signal);
   }
 
   // ---- internals ----------------------------------------------------------------------------------------
+
+  /**
+   * The one screen between an upstream and a client for everything but results: notifications (log messages and
+   * progress included), server-to-client requests (also those a modern upstream asks inside a result) and errors.
+   */
+  private relay<T>(
+    upstream: Upstream,
+    call: DownstreamCall | undefined,
+    method: string,
+    message: T,
+  ): T | RampartError {
+    return this.relayScreen
+      ? this.relayScreen.screen(message, { server: upstream.name, method, call })
+      : message;
+  }
 
   private ns(upstream: Upstream): Namespacing {
     return this.namespaces.get(upstream)!;
@@ -441,13 +521,19 @@ export class Gateway implements UpstreamListener {
     return owner && isObject(owner) && 'call' in owner ? owner : undefined;
   }
 
-  private callOptions(call: DownstreamCall, owner: Owner, signal: AbortSignal): CallOptions {
+  private callOptions(
+    upstream: Upstream,
+    call: DownstreamCall,
+    owner: Owner,
+    signal: AbortSignal,
+  ): CallOptions {
     const token = isObject(call.params?.['_meta']) ? call.params['_meta']['progressToken'] : undefined;
     const hasToken = typeof token === 'string' || typeof token === 'number';
+    const screen = (progress: JsonObject) => this.relay(upstream, call, 'notifications/progress', progress);
     return {
       owner,
       signal,
-      onProgress: hasToken ? progressForwarder(call, token) : undefined,
+      onProgress: hasToken ? progressForwarder(call, token, screen) : undefined,
       downstream: {
         clientCapabilities: call.clientCapabilities,
         clientInfo: call.clientInfo,
@@ -605,10 +691,19 @@ export class Gateway implements UpstreamListener {
     const own = ownUri(this.ns(upstream), exposedUri) ?? exposedUri;
     const templates = (await this.templatesOf(upstream, signal)).filter((t) => matchesTemplate(own, t.own));
     let mimeType: string | undefined;
+    let listed = false;
     if (this.catalog.supports(upstream, 'resources')) {
-      const listed = await this.catalog.list(upstream, 'resources', signal).catch(() => []);
-      const item = listed.find((r) => r['uri'] === own);
+      const resources = await this.catalog.list(upstream, 'resources', signal).catch(() => []);
+      const item = resources.find((r) => r['uri'] === own);
+      listed = item !== undefined;
       if (item && typeof item['mimeType'] === 'string') mimeType = item['mimeType'];
+    }
+    if (templates.length === 0 && !listed) {
+      // Served only through a template the quarantine holds back: refused, as a held tool's call is.
+      const held = this.integrity?.templateRefusal(upstream.name, (template) =>
+        matchesTemplate(own, template),
+      );
+      if (held) throw held;
     }
     return {
       kind: 'resource',
@@ -810,7 +905,7 @@ export class Gateway implements UpstreamListener {
             .request(
               call.method,
               route.rewrite(call.params),
-              this.callOptions(call, { call, exchange }, exchange.controller.signal),
+              this.callOptions(upstream, call, { call, exchange }, exchange.controller.signal),
             )
             .then(
               (result) => this.mapResult(call, upstream, result),
@@ -827,7 +922,11 @@ export class Gateway implements UpstreamListener {
     for (let round = 0; ; round++) {
       let result: JsonObject;
       try {
-        result = await upstream.request(call.method, params, this.callOptions(call, owner, call.signal));
+        result = await upstream.request(
+          call.method,
+          params,
+          this.callOptions(upstream, call, owner, call.signal),
+        );
       } catch (err) {
         throw this.mapError(call, upstream, err);
       }
@@ -838,7 +937,7 @@ export class Gateway implements UpstreamListener {
       // A modern upstream asks a legacy client: ask it over its stream, then retry upstream (MRTR client role).
       if (round >= MAX_INPUT_ROUNDS)
         throw new RampartError('RAMPART_UPSTREAM_PROTOCOL', 'Too many input rounds.');
-      params = await this.answerInputRequests(call, route.rewrite(call.params), result);
+      params = await this.answerInputRequests(upstream, call, route.rewrite(call.params), result);
     }
   }
 
@@ -864,6 +963,7 @@ export class Gateway implements UpstreamListener {
   }
 
   private async answerInputRequests(
+    upstream: Upstream,
     call: DownstreamCall,
     base: JsonObject | undefined,
     result: JsonObject,
@@ -872,7 +972,13 @@ export class Gateway implements UpstreamListener {
     const responses: JsonObject = {};
     for (const [key, value] of Object.entries(requests)) {
       if (!isObject(value) || typeof value['method'] !== 'string') continue;
-      const params = isObject(value['params']) ? value['params'] : undefined;
+      const params = this.relay(
+        upstream,
+        call,
+        value['method'],
+        isObject(value['params']) ? value['params'] : undefined,
+      );
+      if (params instanceof RampartError) throw params;
       requireClientCapability(call, value['method'], params);
       if (!call.sendRequest) throw new RampartError('RAMPART_MISSING_CLIENT_CAPABILITY');
       responses[key] = await call.sendRequest(value['method'], params, call.signal);
@@ -919,7 +1025,9 @@ export class Gateway implements UpstreamListener {
    */
   private mapError(call: DownstreamCall, upstream: Upstream, err: unknown): unknown {
     if (!(err instanceof PeerError)) return err;
-    const error = { ...err.error };
+    const screened = this.relay(upstream, call, call.method, err.error);
+    if (screened instanceof RampartError) return screened;
+    const error = { ...screened };
     if (call.era === 'modern' && error.code === -32002) error.code = -32602;
     const ns = this.ns(upstream);
     if (ns.namespace !== '' && isObject(error.data) && typeof error.data['uri'] === 'string') {
@@ -1028,16 +1136,23 @@ export class Gateway implements UpstreamListener {
  * Progress goes back with the client's own token, rate-limited (an upstream can emit thousands per second; the
  * spec's gateway MUST-list asks to limit them). Skipped intermediate values keep the sequence increasing.
  */
-function progressForwarder(call: DownstreamCall, token: string | number): (progress: JsonObject) => void {
+function progressForwarder(
+  call: DownstreamCall,
+  token: string | number,
+  screen: (progress: JsonObject) => JsonObject | RampartError,
+): (progress: JsonObject) => void {
   let last = 0;
   return (progress) => {
     const now = Date.now();
     if (now - last < MIN_PROGRESS_INTERVAL_MS) return;
     last = now;
+    // Screened after the rate limit: what is dropped anyway is not scanned.
+    const screened = screen(progress);
+    if (screened instanceof RampartError) return;
     call.notify({
       jsonrpc: '2.0',
       method: 'notifications/progress',
-      params: { ...progress, progressToken: token },
+      params: { ...screened, progressToken: token },
     });
   };
 }

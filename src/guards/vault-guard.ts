@@ -1,8 +1,12 @@
 // The vault's two guards. Request phase: a call whose params carry a canary token is blocked before it reaches an
 // upstream (RAMPART_CANARY_DETECTED). Response phase: a result carrying a canary is withheld the same way, and the
 // values of live secrets are replaced by `[REDACTED:NAME]` before the agent (or the audit log) sees the result.
-// Which canary it was goes into the event's rule ids and the alert, never into the answer to the caller.
+// Which canary it was goes into the event's rule ids and the alert, never into the answer to the caller. The relay
+// screen does the same for what an upstream sends outside a result (notifications, progress, server-to-client
+// requests, errors).
 import type { DownstreamCall } from '../core/call.ts';
+import type { RelayScreen } from '../core/gateway.ts';
+import { RampartError } from '../errors.ts';
 import type { Exposure } from '../vault/exposure.ts';
 import type { Guard, GuardResult } from './pipeline.ts';
 
@@ -13,8 +17,11 @@ export interface ExposureSource {
 
 export interface CanaryHit {
   readonly canaries: readonly string[];
-  readonly direction: 'request' | 'response';
-  readonly call: DownstreamCall;
+  /** `upstream`: in a message an upstream sent outside a result (named by `carrier`). */
+  readonly direction: 'request' | 'response' | 'upstream';
+  /** The downstream call it concerns; unknown for an upstream message no call is waiting for. */
+  readonly call: DownstreamCall | undefined;
+  readonly carrier?: { readonly server: string; readonly method: string };
 }
 
 /** Blocks calls whose params carry a canary; `onCanary` raises the alert. */
@@ -44,6 +51,27 @@ export function createSecretExposureGuard(source: ExposureSource, onCanary: (hit
         value: source.redactDeep(value),
         ruleIds: names.map((n) => `vault:redacted:${n}`),
       };
+    },
+  };
+}
+
+/**
+ * Screens upstream messages that are not results: live secret values are replaced by `[REDACTED:NAME]`; a message
+ * carrying a canary is withheld whole (a notification or progress dropped, a server-to-client request refused, an
+ * error replaced) with RAMPART_CANARY_DETECTED, and `onCanary` raises the alert.
+ */
+export function createRelayScreen(source: ExposureSource, onCanary: (hit: CanaryHit) => void): RelayScreen {
+  return {
+    screen(message, { server, method, call }) {
+      const { names, canaries } = source.findDeep(message);
+      if (canaries.length > 0) {
+        onCanary({ canaries, direction: 'upstream', call, carrier: { server, method } });
+        return new RampartError(
+          'RAMPART_CANARY_DETECTED',
+          'An upstream message was withheld: it carries a value that must never leave Rampart.',
+        );
+      }
+      return names.length > 0 ? source.redactDeep(message) : message;
     },
   };
 }

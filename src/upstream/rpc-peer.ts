@@ -80,6 +80,7 @@ export class RpcPeer {
   private nextId = 1;
   private backgroundCount = 0;
   private closed: Error | undefined;
+  private idleWaiters: Array<() => void> = [];
 
   constructor(transport: MessageTransport, handlers: IncomingHandlers) {
     this.transport = transport;
@@ -95,6 +96,12 @@ export class RpcPeer {
 
   get inFlight(): number {
     return this.pending.size - this.backgroundCount;
+  }
+
+  /** Resolves once no foreground request is in flight (a background one, such as a listen stream, does not count). */
+  whenIdle(): Promise<void> {
+    if (this.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   /** The only (foreground) outgoing call in flight, if there is exactly one (attribution on uncorrelated wires). */
@@ -137,6 +144,7 @@ export class RpcPeer {
           options.signal?.removeEventListener('abort', onAbort);
           if (this.pending.delete(id) && entry.background) this.backgroundCount--;
           if (progressToken !== undefined) this.byProgressToken.delete(progressToken);
+          if (this.inFlight === 0) for (const wake of this.idleWaiters.splice(0)) wake();
         },
       };
       const onTimeout = () => {

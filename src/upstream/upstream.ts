@@ -1,5 +1,6 @@
 // One configured upstream server: connects (spawn or URL), finds its era once and caches it, performs the
 // handshake, supervises the connection (restart with exponential backoff) and adapts each request to its era.
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { ServerConfig } from '../config/schema.ts';
 import { isPackageServer, isStdioServer } from '../config/schema.ts';
@@ -68,6 +69,8 @@ export interface UpstreamListener {
     related: OutgoingCall | undefined,
   ): void;
   onConnected(upstream: Upstream): void;
+  /** A new stdio child replaced the running one without an outage (see `Upstream.rollover`). */
+  onRolledOver?(upstream: Upstream): void;
   /** A new connection presented a different TLS key than the one before it (see `Upstream.tlsSpki`). */
   onTlsKeyChanged?(upstream: Upstream, previous: string, current: string): void;
   /** Whether a new connection may use this TLS key (a key other than the approved one is held for review). */
@@ -136,6 +139,12 @@ export class Upstream {
   private readonly sandboxDeps: SandboxDeps;
   /** A sandboxed server's egress proxy, started with its first child and kept across restarts. */
   private egressProxy: EgressProxy | undefined;
+  /** Digest of the environment the running stdio child was started with (to tell whether a rollover is due). */
+  private spawnedEnv: string | undefined;
+  /** Replaced children finishing the requests they had in flight. */
+  private readonly draining = new Set<RpcPeer>();
+  private rolloverWanted = false;
+  private rolling: Promise<void> | undefined;
 
   constructor(
     config: ServerConfig,
@@ -220,7 +229,94 @@ export class Upstream {
 
   /** The sole in-flight request, used to attribute traffic on wires without correlation (stdio, SSE). */
   soleInFlight(): OutgoingCall | undefined {
-    return this.peer?.soleInFlight();
+    // A child being replaced still counts: with calls on both children, nothing is attributed by guess.
+    const busy = [this.peer, ...this.draining].filter((p) => p !== undefined && p.inFlight > 0);
+    return busy.length === 1 ? busy[0]!.soleInFlight() : undefined;
+  }
+
+  /**
+   * Replaces the running stdio child by one started with the environment as it reads now (a `${vault:NAME}` it
+   * refers to was rotated). The new child completes its handshake while the old one keeps serving; then new
+   * requests go to the new child, and the old one is closed once its calls in flight are done (bounded by the
+   * request timeouts). A failed start leaves the old child in place. Concurrent calls coalesce; one asked for
+   * while the upstream is not ready runs once it is.
+   */
+  rollover(): Promise<void> {
+    if (!isStdioServer(this.config) || this.status === 'closed') return Promise.resolve();
+    this.rolloverWanted = true;
+    if (this.status !== 'ready') return Promise.resolve();
+    this.rolling ??= this.runRollovers().finally(() => {
+      this.rolling = undefined;
+    });
+    return this.rolling;
+  }
+
+  private async runRollovers(): Promise<void> {
+    while (this.rolloverWanted && this.status === 'ready') {
+      this.rolloverWanted = false;
+      await this.rollOnce();
+    }
+  }
+
+  private async rollOnce(): Promise<void> {
+    const old = this.peer;
+    const era = this.era;
+    if (!old || !era) return;
+    let env: string;
+    let next: { transport: MessageTransport; peer: RpcPeer } | undefined;
+    try {
+      env = this.envDigest();
+      if (env === this.spawnedEnv) return;
+      next = this.newPeer(era);
+      await next.peer.start();
+      if (era === 'modern') await this.discover(next.peer);
+      else await this.initializeLegacy(next.peer);
+    } catch (err) {
+      await next?.peer.close().catch(() => undefined);
+      if ((this.status as UpstreamStatus) === 'closed') return;
+      this.log.warn('upstream rollover failed; the running child keeps its environment', {
+        error: err instanceof Error ? err.message : String(err),
+      });
+      return;
+    }
+    if (this.status !== 'ready' || this.peer !== old) {
+      // Closed, or the old child died meanwhile and a reconnect (with the new environment) took over.
+      await next.peer.close().catch(() => undefined);
+      return;
+    }
+    const previousPid = this.pid;
+    this.peer = next.peer;
+    this.transport = next.transport;
+    this.spawnedEnv = env;
+    if (next.transport instanceof StdioTransport) this.pid = next.transport.pid;
+    this.log.info('upstream rolled over to a new child', { pid: this.pid, previousPid });
+    // A modern upstream's change notifications come on a listen stream, which belonged to the old child.
+    this.listen?.abort();
+    this.listen = undefined;
+    if (this.era === 'modern') void this.openListen();
+    this.listener.onRolledOver?.(this);
+    void this.drain(old);
+  }
+
+  /** Lets a replaced child finish its calls in flight, then closes it. */
+  private async drain(peer: RpcPeer): Promise<void> {
+    this.draining.add(peer);
+    const { requestMs, maxTotalMs } = this.config.timeouts;
+    let timer: NodeJS.Timeout | undefined;
+    const bounded = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, maxTotalMs > 0 ? maxTotalMs : requestMs);
+      timer.unref();
+    });
+    await Promise.race([peer.whenIdle(), bounded]);
+    clearTimeout(timer);
+    this.draining.delete(peer);
+    await peer.close().catch(() => undefined);
+  }
+
+  /** What the stdio child's environment reads now, as a digest (references resolve on every read). */
+  private envDigest(): string {
+    const env = isStdioServer(this.config) ? (this.config.env ?? {}) : {};
+    return createHash('sha256').update(JSON.stringify(env)).digest('base64url');
   }
 
   /**
@@ -290,6 +386,7 @@ export class Upstream {
     this.status = 'closed';
     clearTimeout(this.retryTimer);
     for (const wake of this.waiters.splice(0)) wake();
+    await Promise.all([...this.draining].map((p) => p.close().catch(() => undefined)));
     await this.peer?.close();
     await this.egressProxy?.close();
     this.egressProxy = undefined;
@@ -298,6 +395,7 @@ export class Upstream {
   /** Stops a stdio child immediately (used when Rampart must exit now). */
   killNow(): void {
     if (this.transport instanceof StdioTransport) this.transport.killNow();
+    for (const peer of this.draining) void peer.close().catch(() => undefined);
   }
 
   private adaptParams(params: JsonObject | undefined, downstream: DownstreamContext): JsonObject | undefined {
@@ -435,6 +533,7 @@ export class Upstream {
       this.log.info('upstream connected', { era, protocolVersion: this.protocolVersion, pid: this.pid });
       for (const wake of this.waiters.splice(0)) wake();
       this.listener.onConnected(this);
+      if (this.rolloverWanted) void this.rollover();
     } catch (err) {
       if ((this.status as UpstreamStatus) === 'closed') return;
       this.log.warn('upstream connect failed', { error: err instanceof Error ? err.message : String(err) });
@@ -454,9 +553,21 @@ export class Upstream {
 
   private async open(era: Era): Promise<RpcPeer> {
     await this.startEgressProxy();
+    if (isStdioServer(this.config)) this.spawnedEnv = this.envDigest();
+    const { transport, peer } = this.newPeer(era);
+    this.transport = transport;
+    this.peer = peer;
+    await peer.start();
+    if (transport instanceof StdioTransport) this.pid = transport.pid;
+    return peer;
+  }
+
+  /** A transport and its peer, not started. Traffic is attributed to this peer's calls, even once it is replaced. */
+  private newPeer(era: Era): { transport: MessageTransport; peer: RpcPeer } {
     const transport = this.createTransport(era);
     const peer: RpcPeer = new RpcPeer(transport, {
-      onRequest: (request, related, signal) => this.listener.onServerRequest(this, request, related, signal),
+      onRequest: (request, related, signal) =>
+        this.listener.onServerRequest(this, request, related ?? peer.soleInFlight(), signal),
       onNotification: (notification, related) => {
         if (notification.method === 'notifications/subscriptions/acknowledged') {
           const meta = notification.params?.['_meta'];
@@ -464,17 +575,13 @@ export class Upstream {
           if (this.listenAck && (id === undefined || id === this.listenAck.id)) this.listenAck.resolve();
           return;
         }
-        this.listener.onNotification(this, notification, related);
+        this.listener.onNotification(this, notification, related ?? peer.soleInFlight());
       },
       onClose: (reason) => {
         if (this.peer === peer) this.handleDisconnect(reason);
       },
     });
-    this.transport = transport;
-    this.peer = peer;
-    await peer.start();
-    if (transport instanceof StdioTransport) this.pid = transport.pid;
-    return peer;
+    return { transport, peer };
   }
 
   /** A sandboxed server with an egress allowlist gets its proxy before its first child starts. */

@@ -1,7 +1,8 @@
 // `${vault:NAME}` references in the config: allowed in a stdio server's `env` values and an HTTP server's `headers`
-// values, alone or inside a longer value (`Bearer ${vault:GITHUB_TOKEN}`). They are resolved in Rampart's process
-// only, at the moment a child is spawned or a request is sent, so the client never sees them and a rotation reaches
-// the next request; the config (and its digest, its recorded versions) keeps the reference, never the value.
+// values, alone or inside a longer value (`Bearer ${vault:GITHUB_TOKEN}`); and `{ vault: NAME }` secret references
+// in an HTTP server's `credentials`. They are resolved in Rampart's process only, at the moment a child is spawned
+// or a request (or token request) is sent, so the client never sees them and a rotation reaches the next request;
+// the config (and its digest, its recorded versions) keeps the reference, never the value.
 import type { RampartConfig, ServerConfig } from '../config/schema.ts';
 import { RampartError } from '../errors.ts';
 import { SECRET_NAME } from './vault.ts';
@@ -32,8 +33,34 @@ export function vaultReferences(config: RampartConfig): VaultReference[] {
         }
       }
     }
+    if ('credentials' in server && server.credentials) {
+      for (const [key, name] of credentialReferences(server.credentials, `servers[${i}].credentials`)) {
+        if (!SECRET_NAME.test(name)) {
+          throw new RampartError('RAMPART_VAULT_SECRET_INVALID', `${key}: "${name}" is not a secret name`);
+        }
+        refs.push({ path: key, name });
+      }
+    }
   });
   return refs;
+}
+
+/** The secrets a stdio server's `env` refers to (a change to one of them rolls its child over). */
+export function envSecretNames(server: ServerConfig): Set<string> {
+  const names = new Set<string>();
+  if ('env' in server && server.env)
+    for (const value of Object.values(server.env)) for (const n of namesIn(value)) names.add(n);
+  return names;
+}
+
+/** `[config key, name]` of every `{ vault: NAME }` secret reference in a credential config, at any depth. */
+function credentialReferences(value: unknown, at: string): Array<[string, string]> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return [];
+  const entries = Object.entries(value);
+  if (entries.length === 1 && entries[0]![0] === 'vault' && typeof entries[0]![1] === 'string') {
+    return [[at, entries[0]![1]]];
+  }
+  return entries.flatMap(([key, item]) => credentialReferences(item, `${at}.${key}`));
 }
 
 /** `text` with each reference replaced by `resolve(name)`. */

@@ -2,9 +2,11 @@
 // the canary's name (for the alert and the event, not the caller); secret values in a result are redacted.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { RampartError } from '../../src/errors.ts';
 import {
   type CanaryHit,
   createCanaryGuard,
+  createRelayScreen,
   createSecretExposureGuard,
 } from '../../src/guards/vault-guard.ts';
 import { ExposureMatcher } from '../../src/vault/exposure.ts';
@@ -60,5 +62,36 @@ describe('vault guards', () => {
       ruleIds: ['vault:redacted:TOKEN'],
     });
     assert.deepEqual(await guard.check({ call, value: { content: [] } }), { kind: 'pass' });
+  });
+
+  it('redacts upstream messages outside results and withholds one carrying a canary', () => {
+    const hits: CanaryHit[] = [];
+    const screen = createRelayScreen(matcher, (hit) => hits.push(hit));
+    const call = downstreamCall({ name: 'fx__read' });
+    const log = {
+      method: 'notifications/message',
+      params: { level: 'info', data: { k: 'secret-value-123' } },
+    };
+    assert.deepEqual(screen.screen(log, { server: 'fx', method: log.method, call }), {
+      method: 'notifications/message',
+      params: { level: 'info', data: { k: '[REDACTED:TOKEN]' } },
+    });
+    const clean = { code: -32000, message: 'nothing here' };
+    assert.equal(
+      screen.screen(clean, { server: 'fx', method: 'tools/call', call }),
+      clean,
+      'passed as it is',
+    );
+    const withheld = screen.screen(
+      { code: -32000, message: 'see AKIAFAKECANARY00001' },
+      { server: 'fx', method: 'tools/call', call: undefined },
+    );
+    assert.ok(withheld instanceof RampartError);
+    assert.equal(withheld.code, 'RAMPART_CANARY_DETECTED');
+    assert.ok(!withheld.message.includes('BAIT'), 'the client is not told which canary');
+    assert.deepEqual(
+      hits.map((h) => [h.canaries, h.direction, h.call, h.carrier]),
+      [[['BAIT'], 'upstream', undefined, { server: 'fx', method: 'tools/call' }]],
+    );
   });
 });

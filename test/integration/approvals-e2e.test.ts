@@ -9,8 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { parseLeaf } from '../../src/audit/chain.ts';
-import { openAuditStore } from '../../src/audit/open.ts';
+import { auditEvents } from '../helpers/audit-events.ts';
 import { type LocalIssuer, startLocalIssuer } from '../helpers/local-issuer.ts';
 import { type HttpAnswer, LegacyClient, modernRequest, rpcError, rpcResult } from '../helpers/mcp-client.ts';
 import { NODE, REPO, type Started, startRampart } from '../helpers/rampart.ts';
@@ -51,20 +50,6 @@ interface AuditRecord {
   name: string | null;
   ruleIds: string[];
   detail: Record<string, unknown> | null;
-}
-
-async function auditEvents(stateDir: string): Promise<AuditRecord[]> {
-  const store = openAuditStore(stateDir);
-  try {
-    return await store.read(async (reader) => {
-      const events: AuditRecord[] = [];
-      for await (const entry of reader.entries())
-        events.push(parseLeaf(entry.leaf)!.event as unknown as AuditRecord);
-      return events;
-    });
-  } finally {
-    await store.close();
-  }
 }
 
 describe('approvals end to end', () => {
@@ -162,7 +147,7 @@ describe('approvals end to end', () => {
     assert.equal(event?.decision, 'allowed');
     assert.ok(event?.ruleIds.includes(`approval:${pending.id}`));
 
-    const events = await auditEvents(stateDir);
+    const events = await auditEvents<AuditRecord>(stateDir);
     const record = events.find((e) => e.detail?.['approval'] === pending.id)!;
     assert.equal(record.decision, 'approved');
     // Approvers were told: an alert (log, audit log, webhook) named the waiting call.
@@ -202,7 +187,9 @@ describe('approvals end to end', () => {
     const error = rpcError(answer).data;
     assert.equal(error.code, 'RAMPART_APPROVAL_DENIED');
     assert.deepEqual(error['policies'], ['big-payments']);
-    const record = (await auditEvents(stateDir)).find((e) => e.detail?.['approval'] === pending.id)!;
+    const record = (await auditEvents<AuditRecord>(stateDir)).find(
+      (e) => e.detail?.['approval'] === pending.id,
+    )!;
     assert.equal(record.decision, 'denied');
     assert.equal(record.code, 'RAMPART_APPROVAL_DENIED');
     assert.equal(record.detail?.['approver'], 'dave');
@@ -221,7 +208,9 @@ describe('approvals end to end', () => {
     clock.advance(1);
     const answer = await call;
     assert.equal(rpcError(answer).data.code, 'RAMPART_APPROVAL_TIMEOUT');
-    const record = (await auditEvents(stateDir)).find((e) => e.detail?.['approval'] === pending.id)!;
+    const record = (await auditEvents<AuditRecord>(stateDir)).find(
+      (e) => e.detail?.['approval'] === pending.id,
+    )!;
     assert.equal(record.detail?.['outcome'], 'timeout');
   });
 
@@ -248,7 +237,7 @@ describe('approvals end to end', () => {
       { onRequest: () => ({ action: 'accept', content: { approve: false } }) },
     );
     assert.equal(rpcError(refused).data.code, 'RAMPART_APPROVAL_DENIED');
-    const records = (await auditEvents(stateDir)).filter(
+    const records = (await auditEvents<AuditRecord>(stateDir)).filter(
       (e) => e.name === 'biz__delete_file' && e.detail?.['channel'],
     );
     assert.deepEqual(
@@ -291,7 +280,9 @@ describe('approvals end to end', () => {
     assert.match(JSON.stringify(done), /tmp\.txt/);
     // What reached the upstream carried no MRTR fields.
     assert.doesNotMatch(JSON.stringify(done), /requestState|inputResponses/);
-    const records = (await auditEvents(stateDir)).filter((e) => e.detail?.['channel'] === 'elicitation');
+    const records = (await auditEvents<AuditRecord>(stateDir)).filter(
+      (e) => e.detail?.['channel'] === 'elicitation',
+    );
     assert.equal(records.at(-1)?.decision, 'approved');
 
     const replay = await call({ path: '/data/tmp.txt' }, { requestState: state, inputResponses: answer });

@@ -22,9 +22,8 @@ import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout } from 'node:timers/promises';
-import { parseLeaf } from '../../src/audit/chain.ts';
-import { openAuditStore } from '../../src/audit/open.ts';
 import { findExecutable } from '../../src/sandbox/executables.ts';
+import { auditEvents } from '../helpers/audit-events.ts';
 import { LegacyClient, rpcError } from '../helpers/mcp-client.ts';
 import { NODE, REPO, type Started, startRampart } from '../helpers/rampart.ts';
 
@@ -65,20 +64,6 @@ interface AuditRecord {
   server: string | null;
   code: string | null;
   detail: Record<string, unknown> | null;
-}
-
-async function auditEvents(stateDir: string): Promise<AuditRecord[]> {
-  const store = openAuditStore(stateDir);
-  try {
-    return await store.read(async (reader) => {
-      const events: AuditRecord[] = [];
-      for await (const entry of reader.entries())
-        events.push(parseLeaf(entry.leaf)!.event as unknown as AuditRecord);
-      return events;
-    });
-  } finally {
-    await store.close();
-  }
 }
 
 describe('sandboxed stdio servers', () => {
@@ -310,7 +295,7 @@ describe('sandboxed stdio servers', () => {
   it('records every egress attempt in the audit log', async () => {
     // A checkpoint is written after every event appended before it.
     await gw.rampart.audit!.checkpoint();
-    const egress = (await auditEvents(stateDir)).filter((e) => e.method === 'egress/connect');
+    const egress = (await auditEvents<AuditRecord>(stateDir)).filter((e) => e.method === 'egress/connect');
     const byName = (name: string) => egress.filter((e) => e.name === name);
     assert.equal(byName(`127.0.0.1:${webPort}`)[0]?.decision, 'allowed');
     assert.equal(byName(`127.0.0.1:${webPort}`)[0]?.server, 'net');

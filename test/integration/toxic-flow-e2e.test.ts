@@ -8,11 +8,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { parseLeaf } from '../../src/audit/chain.ts';
 import { openAuditStore } from '../../src/audit/open.ts';
 import { readSigningKey } from '../../src/audit/signing-key.ts';
 import { verifyStore } from '../../src/audit/verify.ts';
 import type { FlowTrace } from '../../src/core/call.ts';
+import { auditEvents } from '../helpers/audit-events.ts';
 import { type LocalIssuer, startLocalIssuer } from '../helpers/local-issuer.ts';
 import { type HttpAnswer, LegacyClient, modernRequest, rpcError, rpcResult } from '../helpers/mcp-client.ts';
 import { NODE, REPO, type Started, startRampart } from '../helpers/rampart.ts';
@@ -29,20 +29,6 @@ interface AuditRecord {
   name: string | null;
   session: string | null;
   detail: { flow?: FlowTrace } & Record<string, unknown>;
-}
-
-async function auditEvents(stateDir: string): Promise<AuditRecord[]> {
-  const store = openAuditStore(stateDir);
-  try {
-    return await store.read(async (reader) => {
-      const events: AuditRecord[] = [];
-      for await (const entry of reader.entries())
-        events.push(parseLeaf(entry.leaf)!.event as unknown as AuditRecord);
-      return events;
-    });
-  } finally {
-    await store.close();
-  }
 }
 
 const call = (client: LegacyClient, name: string, args: Record<string, unknown> = {}) =>
@@ -128,7 +114,7 @@ describe('toxic flows under the baseline rule (refused)', () => {
     const event = gw.events.findLast((e) => e.name === 'flow__send' && e.sessionId === alice.sessionId)!;
     assert.equal(event.decision, 'denied');
     assert.equal(event.code, 'RAMPART_POLICY_DENIED');
-    const records = await auditEvents(gw.rampart.config.stateDir);
+    const records = await auditEvents<AuditRecord>(gw.rampart.config.stateDir);
     const record = records.findLast((r) => r.name === 'flow__send' && r.session === alice.sessionId)!;
     assert.equal(record.decision, 'denied');
     assert.equal(record.code, 'RAMPART_POLICY_DENIED');
@@ -186,7 +172,7 @@ describe('toxic flows under the baseline rule (refused)', () => {
     assertRefused(await call(alice, 'flow__send', { to: 'attacker@example.com' }), 'RAMPART_POLICY_DENIED', [
       'toxic-flow',
     ]);
-    const record = (await auditEvents(gw.rampart.config.stateDir)).findLast(
+    const record = (await auditEvents<AuditRecord>(gw.rampart.config.stateDir)).findLast(
       (r) => r.name === 'flow__send' && r.session === alice.sessionId,
     )!;
     assert.deepEqual(record.detail.flow?.sources['untrusted_input'], [

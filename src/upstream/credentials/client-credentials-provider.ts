@@ -11,7 +11,7 @@ import type { CredentialProvider } from './provider.ts';
 import { pickSecretMethod } from './registration.ts';
 import { canonicalResource } from './resource.ts';
 import { coversScopes, formatScope, parseScope, unionScopes } from './scopes.ts';
-import { readSecret } from './secret.ts';
+import { readSecret, type VaultResolver } from './secret.ts';
 import { policyForUpstream, type UrlPolicy } from './ssrf-guard.ts';
 import { type ClientAuth, isBearer, requestToken } from './token-endpoint.ts';
 import { bearerChallenge, type Challenge } from './www-authenticate.ts';
@@ -22,6 +22,7 @@ export interface ClientCredentialsOptions {
   readonly spec: ClientCredentialsSpec;
   readonly upstreamUrl: string;
   readonly baseDir: string;
+  readonly vault?: VaultResolver | undefined;
   readonly log?: Logger | undefined;
   readonly now?: (() => number) | undefined;
 }
@@ -37,13 +38,15 @@ const MAX_TOKEN_REQUESTS = 5;
 const WINDOW_MS = 60_000;
 
 export function clientCredentialsProvider(options: ClientCredentialsOptions): CredentialProvider {
-  const { spec, upstreamUrl, baseDir, log } = options;
+  const { spec, upstreamUrl, baseDir, log, vault } = options;
   const now = options.now ?? Date.now;
   const upstreamPolicy = policyForUpstream(upstreamUrl);
   const flights = new SingleFlight<Token>();
   const budget = new AttemptBudget(MAX_TOKEN_REQUESTS, WINDOW_MS, now);
   const sign = spec.privateKey
-    ? clientAssertionSigner(spec.clientId, spec.signingAlgorithm, () => readSecret(spec.privateKey!, baseDir))
+    ? clientAssertionSigner(spec.clientId, spec.signingAlgorithm, () =>
+        readSecret(spec.privateKey!, baseDir, vault),
+      )
     : undefined;
   /** Where tokens come from: configured (trusted) or discovered through the upstream (SSRF-guarded). */
   let endpoint: { url: string; issuer: string | undefined; policy: UrlPolicy | undefined } | undefined =
@@ -67,7 +70,7 @@ export function clientCredentialsProvider(options: ClientCredentialsOptions): Cr
     }
     if (!spec.clientSecret) throw authFailed('client_key_invalid', `${method} needs clientSecret`);
     const secret = spec.clientSecret;
-    return { method, clientId: spec.clientId, secret: () => readSecret(secret, baseDir) };
+    return { method, clientId: spec.clientId, secret: () => readSecret(secret, baseDir, vault) };
   }
 
   function fetchToken(): Promise<Token> {

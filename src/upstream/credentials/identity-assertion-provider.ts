@@ -9,7 +9,7 @@ import { type AuthorizationServerMetadata, discover, discoverAuthorizationServer
 import { bearer, SingleFlight, sentWith } from './flow-control.ts';
 import type { CredentialProvider } from './provider.ts';
 import { canonicalResource } from './resource.ts';
-import { readSecret } from './secret.ts';
+import { readSecret, type VaultResolver } from './secret.ts';
 import { policyForUpstream, type UrlPolicy } from './ssrf-guard.ts';
 import { SubjectCache, subjectKey } from './subject-cache.ts';
 import { type ClientAuth, isBearer, requestToken } from './token-endpoint.ts';
@@ -25,6 +25,7 @@ export interface IdentityAssertionOptions {
   readonly spec: IdentityAssertionSpec;
   readonly upstreamUrl: string;
   readonly baseDir: string;
+  readonly vault?: VaultResolver | undefined;
   readonly log?: Logger | undefined;
   readonly now?: (() => number) | undefined;
 }
@@ -37,7 +38,7 @@ interface Target {
 }
 
 export function identityAssertionProvider(options: IdentityAssertionOptions): CredentialProvider {
-  const { spec, upstreamUrl, baseDir, log } = options;
+  const { spec, upstreamUrl, baseDir, log, vault } = options;
   const now = options.now ?? Date.now;
   const cache = new SubjectCache(now);
   const flights = new SingleFlight<string>();
@@ -51,14 +52,14 @@ export function identityAssertionProvider(options: IdentityAssertionOptions): Cr
       ? {
           method: 'client_secret_basic',
           clientId: spec.idp.clientId,
-          secret: () => readSecret(secret, baseDir),
+          secret: () => readSecret(secret, baseDir, vault),
         }
       : { method: 'none', clientId: spec.idp.clientId };
   };
   const serverAuth = (): ClientAuth => ({
     method: spec.authMethod,
     clientId: spec.clientId,
-    secret: () => readSecret(spec.clientSecret, baseDir),
+    secret: () => readSecret(spec.clientSecret, baseDir, vault),
   });
 
   /** The configured authorization server's metadata (fetched once, before any request). */
@@ -117,7 +118,7 @@ export function identityAssertionProvider(options: IdentityAssertionOptions): Cr
 
   return {
     async headers(context) {
-      const subject = subjectOf(context, spec.serviceSubjectToken, baseDir);
+      const subject = subjectOf(context, spec.serviceSubjectToken, baseDir, vault);
       if (subject === undefined) return {};
       const key = subjectKey(subject);
       const cached = cache.get(key);
@@ -130,7 +131,7 @@ export function identityAssertionProvider(options: IdentityAssertionOptions): Cr
     },
     async challenge(status, wwwAuthenticate, context, sent) {
       if (status !== 401) return false;
-      const subject = subjectOf(context, spec.serviceSubjectToken, baseDir);
+      const subject = subjectOf(context, spec.serviceSubjectToken, baseDir, vault);
       if (subject === undefined) return false;
       if (!target) {
         const challenge = bearerChallenge(wwwAuthenticate);

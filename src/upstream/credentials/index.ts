@@ -6,6 +6,7 @@ import { clientCredentialsProvider } from './client-credentials-provider.ts';
 import { identityAssertionProvider } from './identity-assertion-provider.ts';
 import { oauthProvider } from './oauth-provider.ts';
 import type { CredentialProvider } from './provider.ts';
+import type { VaultResolver } from './secret.ts';
 import { staticProvider } from './static-provider.ts';
 import type { CredentialStore } from './store.ts';
 import { tokenExchangeProvider } from './token-exchange-provider.ts';
@@ -17,6 +18,8 @@ export interface CredentialDeps {
   /** Registrations and tokens of `oauth` credentials; in memory per upstream when not given. */
   readonly store?: CredentialStore | undefined;
   readonly log?: Logger | undefined;
+  /** Resolves `{ vault: NAME }` secret references at use time. */
+  readonly vault?: VaultResolver | undefined;
 }
 
 /** The provider for one upstream, or undefined when it needs no credential. */
@@ -27,10 +30,10 @@ export function createCredentialProvider(
   deps: CredentialDeps = {},
 ): CredentialProvider | undefined {
   if (!spec) return undefined;
-  const common = { upstreamUrl, baseDir, log: deps.log };
+  const common = { upstreamUrl, baseDir, log: deps.log, vault: deps.vault };
   switch (spec.type) {
     case 'static':
-      return staticProvider(spec, baseDir);
+      return staticProvider(spec, baseDir, deps.vault);
     case 'client_credentials':
       return clientCredentialsProvider({ ...common, spec });
     case 'token_exchange':

@@ -22,7 +22,7 @@ import {
   registrationRequest,
 } from './registration.ts';
 import { coversScopes, formatScope, parseScope, selectScopes, unionScopes } from './scopes.ts';
-import { readSecret } from './secret.ts';
+import { readSecret, type VaultResolver } from './secret.ts';
 import { checkUrl, policyForUpstream } from './ssrf-guard.ts';
 import {
   type ClientRegistration,
@@ -45,6 +45,7 @@ export interface OAuthProviderOptions {
   readonly spec: OAuthSpec;
   readonly upstreamUrl: string;
   readonly baseDir: string;
+  readonly vault?: VaultResolver | undefined;
   readonly authorizer?: Authorizer | undefined;
   readonly store?: CredentialStore | undefined;
   readonly log?: Logger | undefined;
@@ -56,7 +57,7 @@ export const MAX_AUTHORIZATIONS = 3;
 const AUTHORIZATION_WINDOW_MS = 5 * 60_000;
 
 export function oauthProvider(options: OAuthProviderOptions): CredentialProvider {
-  const { spec, upstreamUrl, baseDir, authorizer, log } = options;
+  const { spec, upstreamUrl, baseDir, authorizer, log, vault } = options;
   const store = options.store ?? new MemoryCredentialStore();
   const now = options.now ?? Date.now;
   const policy = policyForUpstream(upstreamUrl);
@@ -76,7 +77,7 @@ export function oauthProvider(options: OAuthProviderOptions): CredentialProvider
     if (client.authMethod === 'none') return { method: 'none', clientId: client.clientId };
     const secret =
       client.source === 'preregistered'
-        ? () => readSecret(spec.clientSecret!, baseDir)
+        ? () => readSecret(spec.clientSecret!, baseDir, vault)
         : () => client.clientSecret ?? '';
     return { method: client.authMethod, clientId: client.clientId, secret };
   }

@@ -1,11 +1,27 @@
-// Resolving secret references from the config: environment variables and files, never inline literals.
+// Resolving secret references from the config: environment variables, files and (upstream credentials) the vault;
+// never inline literals.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { SecretRef } from '../../config/auth-schema.ts';
+import type { CredentialSecretRef } from '../../config/auth-schema.ts';
 import { RampartError } from '../../errors.ts';
 
-/** Reads a secret at use time (so rotation of the file or variable takes effect without a restart). */
-export function readSecret(ref: SecretRef, baseDir: string): string {
+/** The current value of a vault secret (the running gateway's vault; throws RAMPART_VAULT_SECRET_UNKNOWN). */
+export type VaultResolver = (name: string) => string;
+
+/**
+ * Reads a secret at use time (so rotation of the file, variable or vault secret takes effect without a restart).
+ * A `{ vault }` reference needs `vault`; without one (no vault in this process) it fails like a missing variable.
+ */
+export function readSecret(ref: CredentialSecretRef, baseDir: string, vault?: VaultResolver): string {
+  if ('vault' in ref) {
+    if (!vault) {
+      throw new RampartError(
+        'RAMPART_UPSTREAM_UNAVAILABLE',
+        `vault secret ${ref.vault} is not available here`,
+      );
+    }
+    return vault(ref.vault);
+  }
   if ('env' in ref) {
     const value = process.env[ref.env];
     if (value === undefined || value === '') {

@@ -7,7 +7,7 @@ import { authFailed } from './auth-error.ts';
 import { bearer, SingleFlight, sentWith } from './flow-control.ts';
 import type { CredentialContext, CredentialProvider } from './provider.ts';
 import { canonicalResource } from './resource.ts';
-import { readSecret } from './secret.ts';
+import { readSecret, type VaultResolver } from './secret.ts';
 import { SubjectCache, subjectKey } from './subject-cache.ts';
 import { isBearer, requestToken } from './token-endpoint.ts';
 
@@ -19,6 +19,7 @@ export interface TokenExchangeOptions {
   readonly spec: TokenExchangeSpec;
   readonly upstreamUrl: string;
   readonly baseDir: string;
+  readonly vault?: VaultResolver | undefined;
   readonly log?: Logger | undefined;
   readonly now?: (() => number) | undefined;
 }
@@ -28,13 +29,14 @@ export function subjectOf(
   context: CredentialContext,
   service: TokenExchangeSpec['serviceSubjectToken'],
   baseDir: string,
+  vault: VaultResolver | undefined,
 ): string | undefined {
   if (context.subjectToken) return context.subjectToken;
-  return service ? readSecret(service, baseDir) : undefined;
+  return service ? readSecret(service, baseDir, vault) : undefined;
 }
 
 export function tokenExchangeProvider(options: TokenExchangeOptions): CredentialProvider {
-  const { spec, upstreamUrl, baseDir, log } = options;
+  const { spec, upstreamUrl, baseDir, log, vault } = options;
   const now = options.now ?? Date.now;
   const cache = new SubjectCache(now);
   const flights = new SingleFlight<string>();
@@ -56,7 +58,7 @@ export function tokenExchangeProvider(options: TokenExchangeOptions): Credential
         auth: {
           method: spec.authMethod,
           clientId: spec.clientId,
-          secret: () => readSecret(spec.clientSecret, baseDir),
+          secret: () => readSecret(spec.clientSecret, baseDir, vault),
         },
         // The token endpoint comes from Rampart's configuration, not from the upstream.
         policy: undefined,
@@ -72,7 +74,7 @@ export function tokenExchangeProvider(options: TokenExchangeOptions): Credential
 
   return {
     async headers(context) {
-      const subject = subjectOf(context, spec.serviceSubjectToken, baseDir);
+      const subject = subjectOf(context, spec.serviceSubjectToken, baseDir, vault);
       // No user behind the request and no service subject: the request goes without a credential.
       if (subject === undefined) return {};
       const key = subjectKey(subject);
@@ -81,7 +83,7 @@ export function tokenExchangeProvider(options: TokenExchangeOptions): Credential
     },
     async challenge(status, _wwwAuthenticate, context, sent) {
       if (status !== 401) return false;
-      const subject = subjectOf(context, spec.serviceSubjectToken, baseDir);
+      const subject = subjectOf(context, spec.serviceSubjectToken, baseDir, vault);
       if (subject === undefined) return false;
       const key = subjectKey(subject);
       const cached = cache.get(key);
