@@ -2,7 +2,6 @@
 // client saw answered is in the audit log (same session, request id, tool and decision), and the chain and its
 // signed checkpoints verify. This is the end-to-end form of "durable before the response is released".
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -12,30 +11,13 @@ import { openAuditStore } from '../../src/audit/open.ts';
 import { readSigningKey } from '../../src/audit/signing-key.ts';
 import { verifyStore } from '../../src/audit/verify.ts';
 import { LegacyClient } from '../helpers/mcp-client.ts';
-import { FIXTURE, NODE, REPO } from '../helpers/rampart.ts';
+import { FIXTURE, NODE } from '../helpers/rampart.ts';
+import { serveRampart } from '../helpers/rampart-serve.ts';
 
 const SESSIONS = 8;
 /** Upper bound of the load: the kill comes long before it. */
 const CALLS_PER_SESSION = 2000;
 const KILL_AFTER_ANSWERS = 600;
-
-/** Starts `rampart serve` on a free port and resolves with its URL once it says it listens. */
-function serve(configFile: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(NODE, [path.join(REPO, 'src/cli/main.ts'), 'serve', '--config', configFile], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let err = '';
-    child.stderr!.on('data', (chunk) => (err += chunk));
-    child.stdout!.on('data', (chunk) => {
-      out += chunk;
-      const match = /listening on (\S+)/.exec(out);
-      if (match) resolve({ child, url: match[1]! });
-    });
-    child.once('exit', (code) => reject(new Error(`rampart serve exited (${code}): ${err}`)));
-  });
-}
 
 describe('audit under kill -9 of the gateway', () => {
   it('has every answered call in the log, and the log verifies', async (t) => {
@@ -55,7 +37,7 @@ describe('audit under kill -9 of the gateway', () => {
         '',
       ].join('\n'),
     );
-    const { child, url } = await serve(configFile);
+    const { child, url } = await serveRampart(configFile);
     const exited = new Promise((resolve) => child.once('exit', resolve));
 
     /** `session requestId` of every call whose answer a client received. */

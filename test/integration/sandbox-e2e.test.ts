@@ -4,7 +4,6 @@
 // still keeps its notes in the one directory it was given. A second server reaches the network only through
 // Rampart's egress proxy: an allowlisted host works, anything else is refused, and every attempt is audited.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import {
   chmodSync,
   chownSync,
@@ -26,6 +25,7 @@ import { findExecutable } from '../../src/sandbox/executables.ts';
 import { auditEvents } from '../helpers/audit-events.ts';
 import { LegacyClient, rpcError } from '../helpers/mcp-client.ts';
 import { NODE, REPO, type Started, startRampart } from '../helpers/rampart.ts';
+import { serveRampart } from '../helpers/rampart-serve.ts';
 
 const ESCAPE = path.join(REPO, 'test/fixtures/escape-server.ts');
 const SANDBOX_UID = 65_534;
@@ -360,18 +360,7 @@ describe('a sandboxed server when Rampart is killed', () => {
         '',
       ].join('\n'),
     );
-    const child = spawn(NODE, [path.join(REPO, 'src/cli/main.ts'), 'serve', '--config', configFile], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const url = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      child.stdout!.on('data', (chunk) => {
-        out += chunk;
-        const match = /listening on (\S+)/.exec(out);
-        if (match) resolve(match[1]!);
-      });
-      child.once('exit', (code) => reject(new Error(`rampart serve exited (${code})`)));
-    });
+    const { child, url } = await serveRampart(configFile);
     const client = new LegacyClient(url);
     await client.initialize();
     assert.equal((await call(client, 'jail__whoami')).uid, 65_534);

@@ -74,8 +74,8 @@ describe('the vault in the gateway', () => {
     env: { VAULT_ECHO_SECRET: ref('API_TOKEN') },
   };
 
-  it('gives a stdio server its secret and redacts it from the result, the log and the audit log', async (t) => {
-    const stateDir = await seededState();
+  /** Rampart in front of the echo server with full audit payloads, its log lines collected, and a client. */
+  const startEcho = async (stateDir: string) => {
     const lines: string[] = [];
     const gw = await startRampart(
       {
@@ -86,9 +86,15 @@ describe('the vault in the gateway', () => {
       },
       { logSink: (line) => lines.push(line) },
     );
-    t.after(() => gw.stop());
     const client = new LegacyClient(gw.url);
     await client.initialize();
+    return { gw, client, lines };
+  };
+
+  it('gives a stdio server its secret and redacts it from the result, the log and the audit log', async (t) => {
+    const stateDir = await seededState();
+    const { gw, client, lines } = await startEcho(stateDir);
+    t.after(() => gw.stop());
 
     const echoed = await client.result('tools/call', { name: 'echo__echo_secret', arguments: {} });
     assert.deepEqual(echoed['content'], [{ type: 'text', text: 'my key is [REDACTED:API_TOKEN]' }]);
@@ -135,19 +141,8 @@ describe('the vault in the gateway', () => {
     const stateDir = await seededState();
     const honeypot = path.join(dir, `aws-credentials-${n}`);
     writeFileSync(honeypot, `[default]\naws_access_key_id = ${CANARY}\n`);
-    const lines: string[] = [];
-    const gw = await startRampart(
-      {
-        stateDir,
-        vault: { masterKey: { env: KEY_ENV } },
-        audit: { payloads: 'full' },
-        servers: [echoServer],
-      },
-      { logSink: (line) => lines.push(line) },
-    );
+    const { gw, client, lines } = await startEcho(stateDir);
     t.after(() => gw.stop());
-    const client = new LegacyClient(gw.url);
-    await client.initialize();
 
     // Exfiltration attempt: the canary in the arguments of a call.
     const out = await client.request('tools/call', {
